@@ -1,0 +1,104 @@
+"""Ingest speed and peak memory: phiwatch's CSV and FHIR NDJSON ingest beside DuckDB's bare copy.
+
+Each measurement runs in its own process, so peak RSS is that process's own
+(from wait4). The floor is DuckDB reading the same files and writing them to
+Parquet with no checks, no identity, no pseudonyms, in the same run.
+
+    python benchmarks/monitor_ingest.py                    # simulate an input, measure both formats
+    python benchmarks/monitor_ingest.py --input DIR --format ndjson --files 19   # ~5 GB of NDJSON
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+INGEST = """
+import json, sys
+from pathlib import Path
+from phiwatch.config import load_settings
+from phiwatch.monitor import ingest
+settings = load_settings(environ={}, data_dir=sys.argv[1], secret_key="b" * 48)
+result = ingest(settings, [Path(p) for p in sys.argv[2:]])
+print(json.dumps({"events": result.added}))
+"""
+
+FLOOR = """
+import json, sys, duckdb
+files, fmt, out = sys.argv[3:], sys.argv[1], sys.argv[2]
+reader = "read_csv" if fmt == "csv" else "read_json"
+extra = "" if fmt == "csv" else ", format = 'newline_delimited'"
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
+n = con.execute(f"COPY (SELECT * FROM {reader}({files!r}{extra})) TO '{out}' (FORMAT parquet)")
+print(json.dumps({"events": n.fetchall()[0][0]}))
+"""
+
+
+def _run(code: str, args: list[str]) -> tuple[dict[str, int], float, float]:
+    """(its JSON answer, wall seconds, peak RSS in MiB) of one child process."""
+    started = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True)
+    _pid, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    assert child.stdout is not None
+    output = child.stdout.read()
+    if status != 0:
+        raise SystemExit(f"child failed ({status}): {output}")
+    return json.loads(output.strip().splitlines()[-1]), seconds, usage.ru_maxrss / 1024
+
+
+def _simulate(folder: Path) -> None:
+    from phiwatch.simulate import HospitalConfig, simulate_hospital
+
+    config = HospitalConfig(users=2000, patients=200_000, days=4, seed=5, formats=("csv", "ndjson"))
+    simulate_hospital(config, folder)
+
+
+def measure(files: list[str], fmt: str, work: Path) -> dict[str, float]:
+    size = sum(os.path.getsize(f) for f in files) / 2**20
+    floor, floor_s, floor_rss = _run(FLOOR, [fmt, str(work / f"floor-{fmt}.parquet"), *files])
+    ours, ours_s, ours_rss = _run(INGEST, [str(work / f"data-{fmt}"), *files])
+    assert ours["events"] == floor["events"] or fmt == "ndjson", (ours, floor)
+    rate, floor_rate = ours["events"] / ours_s, floor["events"] / floor_s
+    print(
+        f"monitor_ingest {fmt}: {len(files)} files, {size:,.0f} MiB, {ours['events']:,} events "
+        f"in {ours_s:.2f} s = {rate:,.0f} events/s, peak RSS {ours_rss:,.0f} MiB | "
+        f"floor (DuckDB bare copy to Parquet) {floor_s:.2f} s = {floor_rate:,.0f} rows/s, "
+        f"peak RSS {floor_rss:,.0f} MiB | ratio {ours_s / floor_s:.2f}x the floor"
+    )
+    return {"events_per_s": rate, "ratio": ours_s / floor_s, "peak_rss_mib": ours_rss}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--input", type=Path, help="simulated hospital output (default: make one)")
+    parser.add_argument("--format", choices=["csv", "ndjson", "both"], default="both")
+    parser.add_argument("--files", type=int, default=0, help="use only the first N files")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="phiwatch-bench-") as tmp:
+        work = Path(tmp)
+        source = args.input
+        if source is None:
+            source = work / "hospital"
+            _simulate(source)
+        formats = ["csv", "ndjson"] if args.format == "both" else [args.format]
+        for fmt in formats:
+            pattern = "access-log-*.csv" if fmt == "csv" else "audit-events-*.ndjson"
+            files = sorted(glob.glob(str(source / "events" / pattern)))
+            if args.files:
+                files = files[: args.files]
+            if not files:
+                raise SystemExit(f"no {pattern} files under {source / 'events'}")
+            measure(files, fmt, work)
+
+
+if __name__ == "__main__":
+    main()

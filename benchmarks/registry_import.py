@@ -1,0 +1,146 @@
+"""Benchmark: importing the 2024 portal pair, against pandas merely parsing the same files.
+
+Measures, in one run and interleaved round by round so that load on the
+machine affects both sides alike:
+
+* floor    pandas.read_csv of the archive and the under-investigation
+           export (all columns as text): the bare parse, no checks;
+* full     phiwatch importing both into a new, empty SQLite database (the
+           schema already created; creating it is reported separately);
+* reimport importing both files again: nothing changes, nothing is written;
+* schema   creating and stamping a new SQLite database.
+
+Each measurement runs in a fresh Python process (timed inside it, after the
+imports), so no warm cache flatters later rounds. Goals (issue 2): full
+within 3x of the floor, reimport within 2x.
+
+Usage: python benchmarks/registry_import.py [--rounds 7] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SHARED = HERE.parent.parent / "shared" / "data" / "breaches"
+FILES = (
+    "hhs_ocr_breach_report_archive_2024-04-26.csv",
+    "hhs_ocr_breach_report_under_investigation_2024-06-28.csv",
+)
+
+_PANDAS = """
+import sys, time, pandas
+files = sys.argv[1:]
+start = time.perf_counter()
+for f in files:
+    pandas.read_csv(f, dtype=str, keep_default_na=False)
+print(time.perf_counter() - start)
+"""
+
+_PHIWATCH = """
+import json, sys, time
+from datetime import date
+from pathlib import Path
+from phiwatch import registry
+from phiwatch.config import load_settings
+from phiwatch.registry import ListName
+from phiwatch.store import open_store
+data_dir, archive, investigation = sys.argv[1:]
+snapshot = date(2024, 6, 28)
+t0 = time.perf_counter()
+store = open_store(load_settings(environ={}, data_dir=data_dir))
+t1 = time.perf_counter()
+registry.import_file(store, Path(archive), list_name=ListName.archive, as_of=snapshot)
+registry.import_file(store, Path(investigation), list_name=ListName.investigation, as_of=snapshot)
+t2 = time.perf_counter()
+again = [
+    registry.import_file(store, Path(path), list_name=name, as_of=snapshot)
+    for path, name in ((archive, ListName.archive), (investigation, ListName.investigation))
+]
+t3 = time.perf_counter()
+assert not any(s.changed for s in again), "the re-import changed something"
+print(json.dumps({"schema": t1 - t0, "full": t2 - t1, "reimport": t3 - t2}))
+"""
+
+
+def _input_files() -> list[Path]:
+    if all((SHARED / name).is_file() for name in FILES):
+        return [SHARED / name for name in FILES]
+    # Fall back to the copies shipped in the package (byte-identical; see tests/registry).
+    import gzip
+    from importlib import resources
+
+    folder = Path(tempfile.mkdtemp(prefix="phiwatch-bench-"))
+    data = resources.files("phiwatch.registry") / "data"
+    for name in FILES:
+        (folder / name).write_bytes(gzip.decompress((data / f"{name}.gz").read_bytes()))
+    return [folder / name for name in FILES]
+
+
+def _run(code: str, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def _machine() -> str:
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    system = f"{platform.platform()}, Python {platform.python_version()}"
+    return f"{os.cpu_count()} cores, {memory:.0f} GiB, {system}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    args = parser.parse_args()
+
+    files = [str(f) for f in _input_files()]
+    samples: dict[str, list[float]] = {"floor": [], "schema": [], "full": [], "reimport": []}
+    for _ in range(args.rounds):
+        samples["floor"].append(float(_run(_PANDAS, *files)))
+        with tempfile.TemporaryDirectory() as data_dir:
+            measured = json.loads(_run(_PHIWATCH, data_dir, *files))
+        for key in ("schema", "full", "reimport"):
+            samples[key].append(measured[key])
+
+    median = {k: statistics.median(v) for k, v in samples.items()}
+    result = {
+        "date": datetime.now(UTC).date().isoformat(),
+        "machine": _machine(),
+        "rounds": args.rounds,
+        "median_ms": {k: round(v * 1000, 1) for k, v in median.items()},
+        "min_ms": {k: round(min(v) * 1000, 1) for k, v in samples.items()},
+        "full_vs_floor": round(median["full"] / median["floor"], 2),
+        "reimport_vs_floor": round(median["reimport"] / median["floor"], 2),
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    print(f"registry import benchmark, {result['date']}, {result['machine']}, {args.rounds} rounds")
+    print("| step | median ms | min ms | x floor (median) |")
+    print("|---|---:|---:|---:|")
+    for key, label in (
+        ("floor", "pandas read_csv, both files (floor)"),
+        ("full", "phiwatch import into a new SQLite db"),
+        ("reimport", "phiwatch re-import, no changes"),
+        ("schema", "create + stamp a new SQLite db"),
+    ):
+        ratio = median[key] / median["floor"]
+        print(
+            f"| {label} | {median[key] * 1000:.1f} | {min(samples[key]) * 1000:.1f} | {ratio:.2f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

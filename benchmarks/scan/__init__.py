@@ -1,0 +1,1 @@
+"""The labelled evaluation corpus of the PHI scanner and the helpers its benchmarks share."""

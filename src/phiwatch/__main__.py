@@ -1,0 +1,5 @@
+"""Allow ``python -m phiwatch``."""
+
+from phiwatch.cli import main
+
+main()

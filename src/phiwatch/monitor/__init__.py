@@ -1,0 +1,86 @@
+"""Access monitoring: access events into a day-partitioned Parquet lake, context into the store.
+
+Public API (see docs/monitor.md)::
+
+    ingest(settings, [Path("access.csv")], skip_bad=True)   # events -> lake
+    Lake.of(settings).connect().execute("SELECT count(*) FROM events")
+    load_context(settings, store, [Path("bulk/")])           # people and care
+    lake_stats(settings, store)                              # per day/user/action, coverage
+
+    detect(settings, store)                                  # detectors -> alerts in cases
+    list_alerts(store); list_cases(store); update_case(store, 1, status="reviewing")
+    explain_access(settings, store, user="emp-1", patient="pat-9")
+
+Detectors are TOML files under ``phiwatch/monitor/detectors/`` (see docs/detectors.md).
+"""
+
+from phiwatch.monitor._alerts import LEVELS, Finding, get_alert, list_alerts
+from phiwatch.monitor._cases import STATUSES, get_case, list_cases, update_case
+from phiwatch.monitor._context import ContextLoadResult, load_context
+from phiwatch.monitor._detect import DetectionResult, detect, run_detector
+from phiwatch.monitor._detect_config import DetectionConfig, ExplainRules, load_detection_config
+from phiwatch.monitor._detect_spark import detector_spark_sql, explain_spark_sql, to_spark
+from phiwatch.monitor._detector_file import (
+    DETECTORS_DIR,
+    SCORE_BANDS,
+    Detector,
+    load_detector,
+    load_detectors,
+)
+from phiwatch.monitor._evaluate import evaluate
+from phiwatch.monitor._explain import explain_access
+from phiwatch.monitor._ingest import IngestResult, ingest, input_files
+from phiwatch.monitor._lake import Lake, Manifest
+from phiwatch.monitor._names import resolve_names
+from phiwatch.monitor._patient_reports import record_patient_report
+from phiwatch.monitor._pseudonym import pseudonym_key, pseudonym_sql, pseudonymise
+from phiwatch.monitor._schema import LAKE_COLUMN_NAMES, LAKE_COLUMNS
+from phiwatch.monitor._stats import BREAKDOWNS, lake_stats
+from phiwatch.monitor.readers import EPIC, CsvMapping, load_mapping, parse_overrides
+
+__all__ = [
+    "BREAKDOWNS",
+    "DETECTORS_DIR",
+    "EPIC",
+    "LAKE_COLUMNS",
+    "LAKE_COLUMN_NAMES",
+    "LEVELS",
+    "SCORE_BANDS",
+    "STATUSES",
+    "ContextLoadResult",
+    "CsvMapping",
+    "DetectionConfig",
+    "DetectionResult",
+    "Detector",
+    "ExplainRules",
+    "Finding",
+    "IngestResult",
+    "Lake",
+    "Manifest",
+    "detect",
+    "detector_spark_sql",
+    "evaluate",
+    "explain_access",
+    "explain_spark_sql",
+    "get_alert",
+    "get_case",
+    "ingest",
+    "input_files",
+    "lake_stats",
+    "list_alerts",
+    "list_cases",
+    "load_context",
+    "load_detection_config",
+    "load_detector",
+    "load_detectors",
+    "load_mapping",
+    "parse_overrides",
+    "pseudonym_key",
+    "pseudonym_sql",
+    "pseudonymise",
+    "record_patient_report",
+    "resolve_names",
+    "run_detector",
+    "to_spark",
+    "update_case",
+]

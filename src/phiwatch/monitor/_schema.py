@@ -1,0 +1,56 @@
+"""The lake's one table, ``events``: flat columns that any SQL engine can read.
+
+Detectors (a later part) are SQL over these columns, transpiled with SQLGlot
+for DuckDB or Spark, so the schema stays flat (no structs, no lists) and
+every column is documented in docs/monitor.md. One row is one (access,
+patient) pair: an AuditEvent naming three patients becomes three rows that
+share ``event_id`` and differ in ``patient_index``.
+"""
+
+from __future__ import annotations
+
+# (name, DuckDB type) in file order. Times are UTC, stored without a zone.
+LAKE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("event_id", "VARCHAR"),
+    ("patient_index", "INTEGER"),
+    ("recorded", "TIMESTAMP"),
+    ("day", "DATE"),
+    ("user_pseudonym", "VARCHAR"),
+    ("patient_pseudonym", "VARCHAR"),
+    ("action", "VARCHAR"),
+    ("subtype", "VARCHAR"),
+    ("outcome", "VARCHAR"),
+    ("network_address", "VARCHAR"),
+    ("workstation", "VARCHAR"),
+    ("department", "VARCHAR"),
+    ("source", "VARCHAR"),
+    ("query_count", "INTEGER"),
+    ("patient_count", "INTEGER"),
+    ("source_format", "VARCHAR"),
+    ("ingest_id", "VARCHAR"),
+)
+
+LAKE_COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _ in LAKE_COLUMNS)
+
+# The columns a reader produces before pseudonymising: the clear identifiers
+# replace the two pseudonym columns, and ``_bad`` names why a row is rejected.
+STAGED_COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "patient_index",
+    "recorded",
+    "user_id",
+    "patient_id",
+    "action",
+    "subtype",
+    "outcome",
+    "network_address",
+    "workstation",
+    "department",
+    "source",
+    "query_count",
+    "patient_count",
+    "source_format",
+    "_bad",
+)
+
+ACTIONS = ("C", "R", "U", "D", "E")

@@ -1,0 +1,364 @@
+"""CSV access-log exports: a column mapping, then one DuckDB ``read_csv`` pass.
+
+Every row is mapped to the staged columns in SQL (no Python loop over rows).
+Type errors (a time that is not a time, a wrong number of fields) are caught
+by DuckDB's reject tables, which give the line and column; rows whose
+required fields are empty are marked by the query and located afterwards
+with a Python scan, which only runs when such rows exist.
+"""
+
+from __future__ import annotations
+
+import csv
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from phiwatch.errors import InputError
+from phiwatch.monitor._pseudonym import row_id_sql
+from phiwatch.monitor.readers._problems import Problem
+
+# Lake fields a mapping can fill, and whether a CSV must provide them.
+FIELDS: dict[str, bool] = {
+    "time": True,
+    "user": True,
+    "patient": True,
+    "action": True,
+    "workstation": False,
+    "network_address": False,
+    "department": False,
+    "outcome": False,
+    "query_count": False,
+    "source": False,
+}
+
+EPIC_COLUMNS: dict[str, str] = {
+    "time": "ACCESS_TIME",
+    "user": "USER_ID",
+    "patient": "PAT_ID",
+    "action": "METRIC_NAME",
+    "workstation": "WORKSTATION_ID",
+    "network_address": "IP_ADDRESS",
+    "department": "DEPARTMENT",
+}
+
+# Keywords of action / metric names, checked in this order; anything else is a read.
+_ACTION_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("D", ("delete", "remove", "purge")),
+    ("E", ("print", "export", "download", "fax", "copy", "extract", "report run", "login")),
+    ("C", ("create", "new ", "add", "insert", "register")),
+    ("U", ("modif", "edit", "update", "change", "sign", "correct", "merge")),
+)
+
+
+@dataclass(frozen=True)
+class CsvMapping:
+    """Which CSV column holds which lake field, and how to read it."""
+
+    columns: Mapping[str, str]
+    delimiter: str = ","
+    timestamp_format: str | None = None
+    timezone: str = "UTC"
+    actions: Mapping[str, str] = field(default_factory=dict)
+    name: str = "custom"
+
+    def __post_init__(self) -> None:
+        unknown = set(self.columns) - set(FIELDS)
+        if unknown:
+            raise InputError(f"unknown mapping field(s) {sorted(unknown)}; known: {sorted(FIELDS)}")
+        bad = {k: v for k, v in self.actions.items() if v not in ("C", "R", "U", "D", "E")}
+        if bad:
+            raise InputError(f"action mapping must map to C, R, U, D or E, not {sorted(bad)}")
+
+    def with_overrides(self, overrides: Mapping[str, str]) -> CsvMapping:
+        return replace(self, columns={**self.columns, **overrides}, name=f"{self.name}+cli")
+
+
+EPIC = CsvMapping(columns=EPIC_COLUMNS, name="epic")
+
+
+def load_mapping(path: Path) -> CsvMapping:
+    """A mapping from a TOML file: ``[columns]``, optional ``[options]`` and ``[actions]``."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"cannot read the mapping: {exc}", file=path) from exc
+    columns = data.get("columns")
+    if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
+        raise InputError('expected a [columns] table of field = "CSV column"', file=path)
+    options: dict[str, Any] = data.get("options", {})
+    allowed = {"delimiter", "timestamp_format", "timezone"}
+    if set(options) - allowed:
+        raise InputError(f"unknown [options] {sorted(set(options) - allowed)}", file=path)
+    return CsvMapping(
+        columns=columns,
+        actions=dict(data.get("actions", {})),
+        name=path.name,
+        **options,
+    )
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, str]:
+    """``["user=UserName", ...]`` from the command line into a dict."""
+    result: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, column = pair.partition("=")
+        if not sep or not name.strip() or not column.strip():
+            raise InputError(f"--map expects field=COLUMN, got {pair!r}")
+        result[name.strip()] = column.strip()
+    return result
+
+
+def read_header(path: Path, delimiter: str) -> list[str]:
+    with path.open("rb") as handle:
+        first = handle.readline()
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError("not UTF-8 text", file=path, line=1) from exc
+    header = next(csv.reader([text], delimiter=delimiter), None)
+    if not header:
+        raise InputError("empty file: expected a header line", file=path, line=1)
+    return [h.strip() for h in header]
+
+
+def resolve_mapping(path: Path, mapping: CsvMapping | None) -> tuple[CsvMapping, list[str]]:
+    """The mapping to use for ``path`` (the built-in Epic one by default) and its header."""
+    chosen = mapping or EPIC
+    header = read_header(path, chosen.delimiter)
+    present = {name: column for name, column in chosen.columns.items() if column in header}
+    for name, required in FIELDS.items():
+        if required and name not in present:
+            expected = chosen.columns.get(name, "(unmapped)")
+            raise InputError(
+                f"no column {expected!r} for the {name} field (mapping {chosen.name}); "
+                "give --map or --mapping FILE",
+                file=path,
+                line=1,
+            )
+    return replace(chosen, columns=present), header
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def action_for(metric: str | None, actions: Mapping[str, str]) -> str:
+    """The C/R/U/D/E action of a CSV action or metric name.
+
+    Runs once per distinct name (a few hundred at most), not per row: the
+    lake writer joins the result back. Single letters pass through, the
+    mapping's ``[actions]`` come next, then keywords; anything else is a read.
+    """
+    text = (metric or "").strip()
+    if text.upper() in ("C", "R", "U", "D", "E"):
+        return text.upper()
+    lowered = text.lower()
+    for name, action in actions.items():
+        if name.strip().lower() == lowered:
+            return action
+    for action, words in _ACTION_KEYWORDS:
+        if any(word in lowered for word in words):
+            return action
+    return "R"
+
+
+def _outcome_sql(column: str) -> str:
+    text = f"lower(trim({column}))"
+    return (
+        f"CASE WHEN {column} IS NULL OR {text} IN ('', '0', 'success', 'ok', 'succeeded') "
+        f"THEN '0' WHEN {text} IN ('4', '8', '12') THEN {text} ELSE '4' END"
+    )
+
+
+def stage_csv(
+    connection: duckdb.DuckDBPyConnection,
+    path: Path,
+    mapping: CsvMapping | None,
+    key: bytes,
+    scan_number: int,
+) -> list[Problem]:
+    """Append ``path``'s rows, mapped to the staged columns, to table ``staged``.
+
+    Bad rows are appended too, flagged in ``_bad``; the problems found are
+    returned, not raised. ``action`` stays NULL: the lake writer maps the
+    distinct ``subtype`` (metric) names with :func:`action_for`.
+    """
+    chosen, header = resolve_mapping(path, mapping)
+    cols = chosen.columns
+    time_col = cols["time"]
+    types = dict.fromkeys(header, "VARCHAR")
+    # Without a format DuckDB types the column itself (its reject table then names the
+    # line); with one, the text is parsed by strptime and failures are located afterwards.
+    types[time_col] = "VARCHAR" if chosen.timestamp_format else "TIMESTAMPTZ"
+    if "query_count" in cols:
+        types[cols["query_count"]] = "INTEGER"
+    spec = "{" + ", ".join(f"{_literal(n)}: '{t}'" for n, t in types.items()) + "}"
+    options = [
+        "header = true",
+        "auto_detect = false",
+        f"delim = {_literal(chosen.delimiter)}",
+        "quote = '\"'",
+        "escape = '\"'",
+        f"columns = {spec}",
+        "store_rejects = true",
+        f"rejects_table = 'rejects_{scan_number}'",
+        f"rejects_scan = 'reject_scans_{scan_number}'",
+    ]
+    time_value = _quote(time_col)
+    if chosen.timestamp_format:
+        time_value = (
+            f"CAST(try_strptime(nullif(trim({time_value}), ''), "
+            f"{_literal(chosen.timestamp_format)}) AS TIMESTAMPTZ)"
+        )
+
+    def col(name: str) -> str:
+        return _quote(cols[name]) if name in cols else "NULL"
+
+    raw_fields = [(_quote(h), types[h]) for h in header]
+    user = f"nullif(trim({col('user')}), '')"
+    patient = f"nullif(trim({col('patient')}), '')"
+    source = col("source") if "source" in cols else _literal(path.name)
+    select = f"""
+        SELECT
+            {row_id_sql(key, raw_fields)} AS event_id,
+            0 AS patient_index,
+            timezone('UTC', {time_value}) AS recorded,
+            {user} AS user_id,
+            {patient} AS patient_id,
+            CAST(NULL AS VARCHAR) AS action,
+            nullif(trim({col("action")}), '') AS subtype,
+            {_outcome_sql(col("outcome"))} AS outcome,
+            nullif(trim({col("network_address")}), '') AS network_address,
+            nullif(trim({col("workstation")}), '') AS workstation,
+            nullif(trim({col("department")}), '') AS department,
+            {source} AS source,
+            CAST({col("query_count")} AS INTEGER) AS query_count,
+            CASE WHEN {patient} IS NULL THEN 0 ELSE 1 END AS patient_count,
+            'csv' AS source_format,
+            CASE WHEN {time_value} IS NULL THEN 'time'
+                 WHEN {user} IS NULL THEN 'user' END AS _bad,
+            {scan_number} AS _file
+        FROM read_csv({_literal(str(path))}, {", ".join(options)})
+    """  # noqa: S608
+    with _timezone(connection, chosen.timezone):
+        try:
+            connection.execute(f"INSERT INTO staged {select}")
+        except duckdb.Error as exc:
+            # DuckDB's message may quote a value (PHI): name only the kind of failure.
+            raise InputError(
+                f"cannot be read as CSV with this mapping ({type(exc).__name__})", file=path
+            ) from None
+    problems = _type_problems(connection, path, scan_number)
+    flagged = connection.execute(
+        f"SELECT count(*) FROM staged WHERE _file = {scan_number} AND _bad IS NOT NULL"  # noqa: S608
+    ).fetchall()[0]
+    if flagged and flagged[0]:
+        located = _locate_empty_fields(path, chosen, header)
+        if len(located) < flagged[0]:
+            located.append(
+                Problem(path, f"{flagged[0] - len(located)} record(s) with an unreadable time")
+            )
+        problems.extend(located)
+    problems.sort(key=lambda p: p.line or 0)
+    return problems
+
+
+class _timezone:
+    """Parse zone-less CSV times in the mapping's zone, then restore UTC."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection, zone: str) -> None:
+        self.connection = connection
+        self.zone = zone
+
+    def __enter__(self) -> None:
+        try:
+            self.connection.execute(f"SET TimeZone = {_literal(self.zone)}")
+        except duckdb.Error as exc:
+            raise InputError(f"unknown time zone {self.zone!r} in the mapping") from exc
+
+    def __exit__(self, *exc: object) -> None:
+        self.connection.execute("SET TimeZone = 'UTC'")
+
+
+_REJECT_REASONS = {
+    "CAST": "value is not of the expected type",
+    "TOO MANY COLUMNS": "too many fields",
+    "MISSING COLUMNS": "too few fields",
+    "UNQUOTED VALUE": "badly quoted field",
+    "LINE SIZE OVER MAXIMUM": "line too long",
+    "INVALID ENCODING": "not valid UTF-8",
+    "INVALID UNICODE": "not valid UTF-8",
+}
+
+
+def _type_problems(
+    connection: duckdb.DuckDBPyConnection, path: Path, scan_number: int
+) -> list[Problem]:
+    """Rows DuckDB could not read, from its reject table (messages rebuilt: no values)."""
+    rows = connection.execute(
+        f"SELECT line, column_name, error_type, csv_line FROM rejects_{scan_number} ORDER BY line"  # noqa: S608
+    ).fetchall()
+    problems = []
+    seen_lines: set[int] = set()
+    for line, column, error_type, raw in rows:
+        if int(line) in seen_lines:
+            continue  # one record short of two fields is one bad record
+        seen_lines.add(int(line))
+        reason = _REJECT_REASONS.get(str(error_type), str(error_type).lower())
+        if error_type == "CAST" and column:
+            reason = "not a valid value for this column (expected a time or number)"
+        problems.append(Problem(file=path, reason=reason, line=int(line), column=column, raw=raw))
+    return problems
+
+
+def _locate_empty_fields(path: Path, mapping: CsvMapping, header: list[str]) -> list[Problem]:
+    """Find the records whose required fields are empty (runs only when there are some)."""
+    cols = mapping.columns
+    required = [(cols["time"], "time"), (cols["user"], "user")]
+    positions = [(header.index(column), column) for column, _ in required]
+    found: list[Problem] = []
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle, delimiter=mapping.delimiter)
+        next(reader, None)
+        for line, record in enumerate(reader, start=2):
+            if len(record) != len(header):
+                continue  # reported by DuckDB's reject table
+            for index, column in positions:
+                value = record[index].strip()
+                unreadable = column == cols["time"] and value and not _parses(value, mapping)
+                if not value or unreadable:
+                    found.append(
+                        Problem(
+                            file=path,
+                            reason=(
+                                "not a time in the format of the mapping"
+                                if unreadable
+                                else "required field is empty"
+                            ),
+                            line=line,
+                            column=column,
+                            raw=mapping.delimiter.join(record),
+                        )
+                    )
+                    break
+    return found
+
+
+def _parses(value: str, mapping: CsvMapping) -> bool:
+    if not mapping.timestamp_format:
+        return True  # DuckDB's own reject table reports these
+    try:
+        datetime.strptime(value, mapping.timestamp_format)
+    except ValueError:
+        return False
+    return True

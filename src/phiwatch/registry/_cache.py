@@ -1,0 +1,81 @@
+"""Query results kept until the registry next changes.
+
+Registry data changes only when an import changes something, which always
+adds a ``registry_import`` row; so the newest import id is a generation
+number, and a result computed at one generation stays true until the next.
+The web app answers the same filtered lists, counts and charts again and
+again: reading the generation (one indexed lookup) and returning the kept
+result is far cheaper than scanning the table again.
+
+Results are handed out as shallow copies (a new list of new row dicts), so a
+caller that edits a row does not edit the kept one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+from sqlalchemy import func, select
+
+from phiwatch.store import Store
+from phiwatch.store.models.registry import RegistryImport
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_MAX_ENTRIES = 512
+_entries: OrderedDict[Hashable, Any] = OrderedDict()
+_lock = threading.Lock()
+
+
+def generation(store: Store) -> int:
+    """The id of the newest import: it changes whenever the registry's data does."""
+    with store.reader() as session:
+        return int(session.scalar(select(func.max(RegistryImport.id))) or 0)
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, list):
+        return [dict(v) if isinstance(v, dict) else v for v in value]
+    return value
+
+
+def cached_until_import(function: Callable[P, R]) -> Callable[P, R]:
+    """Keep ``function(store, ...)``'s results per store until the next import changes data."""
+
+    @wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        store = args[0]
+        assert isinstance(store, Store)
+        try:
+            key: Hashable = (
+                id(store.engine),
+                str(store.engine.url),
+                generation(store),
+                function.__qualname__,
+                tuple(_hashable(a) for a in args[1:]),
+                tuple(sorted((k, _hashable(v)) for k, v in kwargs.items())),
+            )
+            hash(key)
+        except TypeError:  # an unhashable argument: compute without the cache
+            return function(*args, **kwargs)
+        with _lock:
+            if key in _entries:
+                _entries.move_to_end(key)
+                return _copy(_entries[key])  # type: ignore[no-any-return]
+        result = function(*args, **kwargs)
+        with _lock:
+            _entries[key] = result
+            while len(_entries) > _MAX_ENTRIES:
+                _entries.popitem(last=False)
+        return _copy(result)  # type: ignore[no-any-return]
+
+    return wrapper

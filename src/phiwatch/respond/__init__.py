@@ -1,0 +1,93 @@
+"""Breach response: incidents, their affected individuals and scope, the notices owed and when.
+
+Public API (see docs/respond.md)::
+
+    incident = open_incident(store, "Stolen laptop", discovered=date(2026, 3, 2))
+    add_source(store, incident, from_lake(settings, user="emp-17"))
+    add_source(store, incident, from_csv(settings, store, Path("affected.csv")))
+    compute_scope(store, incident)            # counts, by state, minors, ... and what changed
+    incident_obligations(store, incident)     # 164.404-164.412 notices with due dates
+    status(store)                             # every open incident: done, due, overdue
+    save_assessment(store, incident, prefill(store, incident), decided_by="P. Officer")
+
+Affected individuals are stored as the lake's patient pseudonyms; the PHI
+stays in the context tables and is read only to compute the scope.
+"""
+
+from phiwatch.respond._add import add_source, open_from_case
+from phiwatch.respond._assessment import (
+    CHOICES,
+    QUESTIONS,
+    Answers,
+    answer_names,
+    assessments,
+    current_result,
+    decide,
+    prefill,
+    save_assessment,
+    with_answers,
+)
+from phiwatch.respond._deadlines import (
+    NOTICES,
+    LawEnforcementDelay,
+    Obligation,
+    annual_log_deadline,
+    notice_deadline,
+    obligations,
+)
+from phiwatch.respond._incidents import (
+    close_incident,
+    get_incident,
+    list_incidents,
+    mark_done,
+    open_incident,
+    parse_day,
+)
+from phiwatch.respond._scope import compute_scope, latest_scope, scope_changes
+from phiwatch.respond._sources import (
+    ELEMENTS,
+    Found,
+    from_case,
+    from_csv,
+    from_lake,
+    from_scan,
+)
+from phiwatch.respond._status import incident_obligations, status
+
+__all__ = [
+    "CHOICES",
+    "ELEMENTS",
+    "NOTICES",
+    "QUESTIONS",
+    "Answers",
+    "Found",
+    "LawEnforcementDelay",
+    "Obligation",
+    "add_source",
+    "annual_log_deadline",
+    "answer_names",
+    "assessments",
+    "close_incident",
+    "compute_scope",
+    "current_result",
+    "decide",
+    "from_case",
+    "from_csv",
+    "from_lake",
+    "from_scan",
+    "get_incident",
+    "incident_obligations",
+    "latest_scope",
+    "list_incidents",
+    "mark_done",
+    "notice_deadline",
+    "obligations",
+    "open_from_case",
+    "open_incident",
+    "parse_day",
+    "prefill",
+    "save_assessment",
+    "scope_changes",
+    "status",
+    "with_answers",
+]

@@ -1,0 +1,103 @@
+"""What the scanner reports: a finding with its position, confidence and reason.
+
+A finding holds the matched text because redaction and breach response need
+it, but the text never appears in ``repr`` and ``as_dict`` masks it unless
+the caller explicitly asks to reveal it (the authorised reviewer's ``--show``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def mask(text: str, *, keep: int = 2) -> str:
+    """``text`` with every letter and digit but the last ``keep`` replaced by ``*``.
+
+    Separators stay, so a masked SSN still looks like ``***-**-**89`` and a
+    reviewer can tell the shape without seeing the value. Short values are
+    masked completely.
+    """
+    alnum = sum(1 for ch in text if ch.isalnum())
+    reveal_from = alnum - keep if alnum > 2 * keep + 2 else alnum
+    out: list[str] = []
+    seen = 0
+    for ch in text:
+        if ch.isalnum():
+            out.append(ch if seen >= reveal_from else "*")
+            seen += 1
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why the scanner believes this is PHI: what matched, what was near, what checked."""
+
+    pattern: str
+    context_word: str | None = None
+    negative_word: str | None = None
+    validator: str = "not checked"
+    """``"passed"`` when a checksum or format check accepted the value, else ``"not checked"``."""
+
+    def describe(self) -> str:
+        parts = [f"pattern {self.pattern!r}"]
+        if self.context_word:
+            parts.append(f"context {self.context_word!r}")
+        if self.negative_word:
+            parts.append(f"lowered by {self.negative_word!r}")
+        parts.append(f"validator {self.validator}")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One piece of PHI found in one place."""
+
+    entity: str
+    start: int
+    """Byte offset of the first byte, counted from the start of the scanned source."""
+    end: int
+    line: int
+    """1-based line of ``start`` within the source (or within the part, for ``location``)."""
+    confidence: float
+    recognizer: str
+    reason: Reason
+    text: str = field(repr=False)
+    source: str | None = None
+    """The file scanned, when there was one."""
+    location: str | None = None
+    """Where inside the file, for containers: ``attachment 2 (labs.xlsx), sheet Results``."""
+
+    @property
+    def masked(self) -> str:
+        return mask(self.text)
+
+    def with_source(self, source: str | None, location: str | None = None) -> Finding:
+        return Finding(
+            entity=self.entity,
+            start=self.start,
+            end=self.end,
+            line=self.line,
+            confidence=self.confidence,
+            recognizer=self.recognizer,
+            reason=self.reason,
+            text=self.text,
+            source=source,
+            location=location if location is not None else self.location,
+        )
+
+    def as_dict(self, *, show: bool = False) -> dict[str, Any]:
+        """A plain record for output; the matched text is masked unless ``show``."""
+        return {
+            "file": self.source,
+            "location": self.location,
+            "line": self.line,
+            "offset": self.start,
+            "type": self.entity,
+            "confidence": round(self.confidence, 2),
+            "recognizer": self.recognizer,
+            "reason": self.reason.describe(),
+            "text": self.text if show else self.masked,
+        }

@@ -1,0 +1,125 @@
+"""The shape every recognizer shares: patterns, context words, validators.
+
+A recognizer is a small class per identifier type. Its ``PATTERNS`` find
+candidates, its ``CONTEXT`` words near a candidate raise the confidence (and
+``NEGATIVE_CONTEXT`` words such as "order" or "invoice" lower it), and two
+hooks decide what the regex cannot: ``validate_result`` runs a checksum or a
+format check, ``invalidate_result`` rejects known fakes. Both hooks must
+return rather than raise on odd input; ``check`` enforces that anyway so one
+bad recognizer cannot stop a scan.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import ClassVar
+
+from phiwatch.errors import ConfigurationError
+from phiwatch.scan._pattern import Pattern
+
+_FORBIDDEN_CONTEXT = frozenset({"number", "id", "code", "no", "num", "#"})
+
+
+WORD_TOKENS = re.compile(rb"[a-z0-9]+")
+"""How the scanner splits a lower-cased context window into words."""
+
+
+class ContextWords:
+    """Context words matched whole: single words by set look-up on the window's tokens
+    (one tokenisation serves every check), phrases ("date of birth", "ss#") by search."""
+
+    def __init__(self, words: Sequence[str]) -> None:
+        lowered = [w.lower().encode("ascii") for w in words]
+        self.singles = frozenset(w for w in lowered if w.isalnum())
+        self.phrases = tuple(sorted((w for w in lowered if not w.isalnum()), key=len, reverse=True))
+
+    def __bool__(self) -> bool:
+        return bool(self.singles or self.phrases)
+
+    def first(self, tokens: Sequence[bytes], window: bytes) -> str | None:
+        """The first context word in ``window`` (``tokens`` are its words), or None."""
+        singles = self.singles
+        for token in tokens:
+            if token in singles:
+                return token.decode("ascii")
+        for phrase in self.phrases:
+            at = window.find(phrase)
+            while at >= 0:
+                before = window[at - 1 : at] if at else b""
+                after = window[at + len(phrase) : at + len(phrase) + 1]
+                if not before.isalnum() and not after.isalnum():
+                    return phrase.decode("ascii")
+                at = window.find(phrase, at + 1)
+        return None
+
+
+class Recognizer:
+    """Base class: subclasses set the class attributes and may override the two hooks."""
+
+    name: ClassVar[str]
+    """Registry key, the module name: ``ssn``, ``npi``, ..."""
+    entity: ClassVar[str]
+    """The PHI type reported: ``SSN``, ``NPI``, ``DATE``, ..."""
+    PATTERNS: ClassVar[tuple[Pattern, ...]] = ()
+    CONTEXT: ClassVar[tuple[str, ...]] = ()
+    NEGATIVE_CONTEXT: ClassVar[tuple[str, ...]] = ()
+    enabled_by_default: ClassVar[bool] = True
+    context_boost: ClassVar[float] = 0.35
+    negative_penalty: ClassVar[float] = 0.4
+    requires_nearby: ClassVar[frozenset[str]] = frozenset()
+    """Types of which one must be found within ``nearby_bytes`` for this type to count
+    (a drug name is health information only next to someone's identifiers)."""
+    nearby_bytes: ClassVar[int] = 300
+
+    def __init__(
+        self,
+        patterns: Sequence[Pattern] | None = None,
+        context: Sequence[str] | None = None,
+        negative_context: Sequence[str] | None = None,
+    ) -> None:
+        self.patterns: tuple[Pattern, ...] = tuple(self.PATTERNS if patterns is None else patterns)
+        self.context: tuple[str, ...] = tuple(self.CONTEXT if context is None else context)
+        self.negative_context: tuple[str, ...] = tuple(
+            self.NEGATIVE_CONTEXT if negative_context is None else negative_context
+        )
+        if not self.patterns:
+            raise ConfigurationError(f"recognizer {self.name!r} has no patterns")
+        for word in (*self.context, *self.negative_context):
+            if word.strip().lower() in _FORBIDDEN_CONTEXT or not word.isascii():
+                raise ConfigurationError(
+                    f"recognizer {self.name!r}: context word {word!r} is too vague or not ASCII"
+                )
+        self.context_words = ContextWords(self.context)
+        self.negative_words = ContextWords(self.negative_context)
+
+    def validate_result(self, text: str) -> bool | None:
+        """``True`` when a checksum or format check passes, ``False`` to reject, ``None``
+        when this type has no such check."""
+        return None
+
+    def invalidate_result(self, text: str) -> bool:
+        """``True`` for values known to be fake or impossible (sample SSNs, ...)."""
+        return False
+
+    def adjust_score(self, text: str, score: float, pattern: str) -> float:
+        """A last word on the confidence of a value that passed validation.
+
+        ``pattern`` is the name of the pattern that matched; ``score`` is its score.
+        """
+        return score
+
+    def check(self, text: str) -> bool | None:
+        """Run both hooks: ``False`` rejects, ``True`` validated, ``None`` unchecked.
+
+        Never raises: a hook that fails on odd input rejects that candidate.
+        """
+        try:
+            if self.invalidate_result(text):
+                return False
+            return self.validate_result(text)
+        except Exception:  # a recognizer bug must not end the scan
+            return False
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}>"

@@ -1,0 +1,126 @@
+"""Dates: of birth, admission, discharge, death, service; numeric and written forms.
+
+HIPAA counts every element of a date tied to a person, except the year, as
+an identifier. Every full date (day, month and year) is reported; a birth or
+admission word near it makes it near-certain. Impossible dates (02/30/1990,
+13/13/2001) are rejected by parsing them, and a year or a month-day alone is
+never a match.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from phiwatch.scan._pattern import Pattern
+from phiwatch.scan._recognizer import Recognizer
+
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_TOKENS = re.compile(r"[A-Za-z]+|\d+")
+
+
+def _year(token: str) -> int:
+    value = int(token)
+    if len(token) == 2:
+        return 1900 + value if value > 30 else 2000 + value
+    return value
+
+
+def _real(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return 1850 <= year <= 2100
+
+
+def parse_date_text(text: str) -> bool:
+    """Whether ``text`` (as matched by a date pattern) is a real calendar date."""
+    tokens = [t for t in _TOKENS.findall(text) if t.lower() not in {"st", "nd", "rd", "th"}]
+    if len(tokens) != 3:
+        return False
+    words = [t for t in tokens if t.isalpha()]
+    if words:
+        month = _MONTHS.get(words[0].lower())
+        numbers = [t for t in tokens if t.isdigit()]
+        if month is None or len(numbers) != 2:
+            return False
+        return _real(_year(numbers[1]), month, int(numbers[0]))
+    first, second, third = tokens
+    if len(first) == 4:  # ISO: year-month-day
+        return _real(int(first), int(second), int(third))
+    year = _year(third)
+    return _real(year, int(first), int(second)) or _real(year, int(second), int(first))
+
+
+class DateRecognizer(Recognizer):
+    name = "date"
+    entity = "DATE"
+    PATTERNS = (
+        Pattern(
+            "numeric date d/m/y or m/d/y (medium)",
+            r"\b\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})\b",
+            0.6,
+        ),
+        Pattern("numeric date with dashes (medium)", r"\b\d{1,2}-\d{1,2}-\d{4}\b", 0.55),
+        Pattern("ISO date (medium)", r"\b(?:18|19|20)\d{2}-\d{2}-\d{2}\b", 0.6),
+        Pattern(
+            "written month day, year (medium)",
+            rf"\b{_MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}\b",
+            0.65,
+        ),
+        Pattern(
+            "written day month year (medium)",
+            rf"\b\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{_MONTH}\.?,? \d{{4}}\b",
+            0.65,
+        ),
+    )
+    CONTEXT = (
+        "dob",
+        "d.o.b",
+        "date of birth",
+        "birth",
+        "birthdate",
+        "born",
+        "admitted",
+        "admission",
+        "discharged",
+        "discharge",
+        "deceased",
+        "died",
+        "death",
+        "date of service",
+        "dos",
+        "visit",
+        "appointment",
+        "seen",
+        "surgery",
+    )
+    NEGATIVE_CONTEXT = ("version", "invoice", "release", "copyright")
+
+    def validate_result(self, text: str) -> bool | None:
+        return parse_date_text(text)

@@ -1,0 +1,41 @@
+"""US Social Security numbers: AAA-GG-SSSS, with the SSA's impossible values rejected.
+
+Areas 000, 666 and 900-999 are never issued (9xx is the ITIN range, its own
+recognizer), nor group 00 or serial 0000. Numbers printed in advertising and
+documentation (078-05-1120 from the Woolworth wallet card, 123-45-6789,
+219-09-9999) are rejected as known fakes. A bare nine-digit number is only a
+candidate when an SSN word is near it.
+"""
+
+from __future__ import annotations
+
+from phiwatch.scan._pattern import Pattern
+from phiwatch.scan._recognizer import Recognizer
+from phiwatch.scan.recognizers._util import digits_of
+
+KNOWN_FAKES = frozenset({"078051120", "123456789", "219099999", "457555462"})
+
+
+class SsnRecognizer(Recognizer):
+    name = "ssn"
+    entity = "SSN"
+    PATTERNS = (
+        Pattern("SSN dashed (medium)", r"\b\d{3}-\d{2}-\d{4}\b", 0.6),
+        Pattern("SSN spaced or dotted (weak)", r"\b\d{3}[ .]\d{2}[ .]\d{4}\b", 0.35),
+        Pattern("SSN nine bare digits (context only)", r"\b\d{9}\b", 0.25, needs_context=True),
+    )
+    CONTEXT = ("ssn", "ssn#", "ss#", "social security", "soc sec", "social sec", "ssa")
+    NEGATIVE_CONTEXT = ("order", "invoice", "tracking", "part", "serial", "sku", "isbn", "po")
+
+    def invalidate_result(self, text: str) -> bool:
+        number = digits_of(text)
+        if len(number) != 9 or number in KNOWN_FAKES or len(set(number)) == 1:
+            return True
+        area, group, serial = number[:3], number[3:5], number[5:]
+        if area in {"000", "666"} or area.startswith("9"):
+            return True
+        if group == "00" or serial == "0000":
+            return True
+        # The separators must agree: 123-45 6789 is two numbers, not an SSN.
+        separators = {ch for ch in text if not ch.isdigit()}
+        return len(separators) > 1

@@ -1,0 +1,92 @@
+"""Engines and sessions for the operational store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from phiwatch.config import Settings
+from phiwatch.errors import ConfigurationError
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    """Per-connection SQLite settings.
+
+    WAL lets the web app read while an import writes; foreign keys are off by
+    default in SQLite and we rely on them; the busy timeout turns a brief lock
+    into a wait instead of an error.
+    """
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def create_store_engine(url: str) -> Engine:
+    """An engine for ``url``, with SQLite tuned and its directory created."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigurationError(f"database URL is not valid: {exc}") from exc
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            from pathlib import Path
+
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed)
+        event.listen(engine, "connect", _tune_sqlite)
+        return engine
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+class Store:
+    """A handle on the operational database: its engine and a session factory."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``: a few queries differ between them."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: committed when the block ends, rolled back on any exception."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reader(self) -> Iterator[Session]:
+        """A session for reads only; nothing it does is committed."""
+        with self._sessions() as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(settings: Settings, *, migrate: bool = True) -> Store:
+    """Open the store named by ``settings``, bringing its schema up to date first."""
+    engine = create_store_engine(settings.resolved_database_url)
+    if migrate:
+        from phiwatch.store._schema import ensure_schema
+
+        try:
+            ensure_schema(engine)
+        except OperationalError as exc:
+            engine.dispose()
+            raise ConfigurationError(
+                f"cannot open the database ({engine.url.render_as_string(hide_password=True)}): "
+                f"{exc.orig}"
+            ) from exc
+    return Store(engine)

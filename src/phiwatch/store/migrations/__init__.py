@@ -1,0 +1,1 @@
+"""Alembic migrations of the operational store (one branch per capability)."""

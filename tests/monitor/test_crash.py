@@ -1,0 +1,79 @@
+"""kill -9 an ingest at random moments: the lake must be as before, or complete."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from phiwatch.config import load_settings
+from phiwatch.monitor import Lake, ingest
+from tests.monitor.conftest import write_csv
+
+ROWS = 200_000
+SCRIPT = (
+    "import sys; from pathlib import Path; from phiwatch.config import load_settings; "
+    "from phiwatch.monitor import ingest; "
+    "ingest(load_settings(), [Path(sys.argv[1])])"
+)
+
+
+def _big_csv(path: Path, rows: int, day: int) -> Path:
+    lines = (
+        f"2024-04-{day:02d} {i % 24:02d}:{i % 60:02d}:{(i // 60) % 60:02d},"
+        f"user{i % 700},pat{i % 50_000},Chart Review,WS-{i % 90}"
+        for i in range(rows)
+    )
+    return write_csv(path, lines)
+
+
+def _count(data_dir: Path) -> int:
+    settings = load_settings(environ={}, data_dir=str(data_dir))
+    row = Lake.of(settings).connect().execute("SELECT count(*) FROM events").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _kill_loop(tmp_path: Path, kills: int, seed: int) -> None:
+    data_dir = tmp_path / "data"
+    env = {**os.environ, "PHIWATCH_DATA_DIR": str(data_dir)}
+    env.pop("PHIWATCH_CONFIG", None)
+    settings = load_settings(environ={}, data_dir=str(data_dir))
+    before = ingest(settings, [_big_csv(tmp_path / "first.csv", 1000, 1)]).added
+    big = _big_csv(tmp_path / "big.csv", ROWS, 2)
+    rng = random.Random(seed)
+    outcomes = set()
+    for _ in range(kills):
+        process = subprocess.Popen([sys.executable, "-c", SCRIPT, str(big)], env=env)
+        time.sleep(rng.uniform(0.3, 3.0))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        count = _count(data_dir)
+        assert count in (before, before + ROWS), f"partial ingest visible: {count}"
+        outcomes.add(count)
+        if count == before + ROWS:
+            break
+    # a clean run now completes (or finds all present) and leaves no debris
+    ingest(settings, [big])
+    assert _count(data_dir) == before + ROWS
+    lake = Lake.of(settings)
+    listed = {str(p) for p in lake.files()}
+    on_disk = {str(p) for p in lake.events_dir.glob("day=*/*.parquet")}
+    assert on_disk == listed
+    assert not any(lake.staging_root.iterdir())
+
+
+def test_kill_9_during_ingest_leaves_lake_before_or_complete(tmp_path: Path) -> None:
+    _kill_loop(tmp_path, kills=3, seed=4)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(5))
+def test_kill_9_many_times(tmp_path: Path, seed: int) -> None:
+    _kill_loop(tmp_path, kills=8, seed=seed)

@@ -1,0 +1,230 @@
+"""CSV access logs into the lake: mappings, bad input, idempotence, pseudonyms."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from phiwatch.config import Settings
+from phiwatch.errors import InputError
+from phiwatch.monitor import (
+    EPIC,
+    CsvMapping,
+    Lake,
+    ingest,
+    load_mapping,
+    pseudonym_key,
+    pseudonymise,
+)
+from tests.monitor.conftest import write_csv
+
+ROWS = [
+    "2024-03-01 08:00:00,u1,p1,Chart Review Accessed,WS-01",
+    "2024-03-01 09:15:00,u1,p2,Print Patient Summary,WS-01",
+    "2024-03-02 10:00:00,u2,p1,Edit Demographics,WS-07",
+    "2024-03-02 23:59:59,u3,p3,Delete Note,WS-09",
+    "2024-03-03 00:00:00,u3,,Login,WS-09",
+]
+
+
+def _events(settings: Settings) -> list[tuple[object, ...]]:
+    return (
+        Lake.of(settings)
+        .connect()
+        .sql("SELECT recorded, action, subtype, workstation, day FROM events ORDER BY recorded")
+        .fetchall()
+    )
+
+
+def test_epic_csv_lands_partitioned_by_day(settings: Settings, tmp_path: Path) -> None:
+    result = ingest(settings, [write_csv(tmp_path / "a.csv", ROWS)])
+    assert (result.read, result.added, result.rejected) == (5, 5, 0)
+    assert result.days == ["2024-03-01", "2024-03-02", "2024-03-03"]
+    events = _events(settings)
+    assert [e[1] for e in events] == ["R", "E", "U", "D", "E"]  # a login is an execute
+    assert events[0][2] == "Chart Review Accessed"
+    day_dirs = sorted(p.name for p in (settings.data_dir / "lake" / "events").iterdir())
+    assert day_dirs == ["day=2024-03-01", "day=2024-03-02", "day=2024-03-03"]
+
+
+def test_reingest_same_and_overlapping_file_adds_nothing_twice(
+    settings: Settings, tmp_path: Path
+) -> None:
+    first = write_csv(tmp_path / "a.csv", ROWS[:3])
+    overlapping = write_csv(tmp_path / "b.csv", ROWS[1:])
+    assert ingest(settings, [first]).added == 3
+    again = ingest(settings, [first])
+    assert (again.added, again.duplicates) == (0, 3)
+    assert len(Lake.of(settings).manifests()) == 1  # an empty ingest commits nothing
+    overlap = ingest(settings, [overlapping])
+    assert (overlap.added, overlap.duplicates) == (2, 2)
+    assert len(_events(settings)) == 5
+    # the same file twice in one command counts once
+    both = ingest(settings, [first, first, overlapping])
+    assert both.added == 0
+    assert len(_events(settings)) == 5
+
+
+def test_duplicate_rows_in_one_batch_are_kept_once(settings: Settings, tmp_path: Path) -> None:
+    result = ingest(settings, [write_csv(tmp_path / "a.csv", [ROWS[0], ROWS[0], ROWS[1]])])
+    assert (result.added, result.duplicates) == (2, 1)
+
+
+def test_lake_holds_keyed_pseudonyms_not_identifiers(settings: Settings, tmp_path: Path) -> None:
+    ingest(settings, [write_csv(tmp_path / "a.csv", ROWS)])
+    lake = Lake.of(settings)
+    rows = (
+        lake.connect()
+        .execute("SELECT user_pseudonym, patient_pseudonym FROM events ORDER BY recorded")
+        .fetchall()
+    )
+    key = pseudonym_key(settings)
+    assert rows[0] == (pseudonymise(key, "u1"), pseudonymise(key, "p1"))
+    assert rows[4][1] is None  # a login names no patient
+    raw = b"".join(p.read_bytes() for p in lake.files())
+    for identifier in (b"u1", b"p1", b"p2", b"u2"):
+        assert pseudonymise(key, identifier.decode()).encode() in raw or identifier == b"u2"
+    # no clear identifier in the Parquet files (they are short: check the strings are absent)
+    assert all(ident not in raw for ident in (b",u1,", b"\x02u1", b"p3\x00"))
+
+
+def test_custom_mapping_from_toml_with_zone_and_action_names(
+    settings: Settings, tmp_path: Path
+) -> None:
+    mapping_file = tmp_path / "map.toml"
+    mapping_file.write_text(
+        """
+[columns]
+time = "When"
+user = "Who"
+patient = "MRN"
+action = "Activity"
+department = "Dept"
+network_address = "IP"
+
+[options]
+delimiter = ";"
+timestamp_format = "%m/%d/%Y %H:%M"
+timezone = "America/New_York"
+
+[actions]
+"Looked" = "R"
+"Wrote" = "U"
+""",
+        encoding="utf-8",
+    )
+    csv_file = write_csv(
+        tmp_path / "other.csv",
+        ["03/01/2024 23:30;nurse7;mrn9;Wrote;Cardiology;10.0.0.5"],
+        header="When;Who;MRN;Activity;Dept;IP",
+    )
+    result = ingest(settings, [csv_file], mapping=load_mapping(mapping_file))
+    assert result.added == 1
+    row = (
+        Lake.of(settings)
+        .connect()
+        .execute("SELECT recorded, day, action, department, network_address FROM events")
+        .fetchone()
+    )
+    assert row is not None
+    assert str(row[0]) == "2024-03-02 04:30:00"  # 23:30 EST is 04:30 UTC the next day
+    assert str(row[1]) == "2024-03-02"
+    assert row[2:] == ("U", "Cardiology", "10.0.0.5")
+
+
+def test_cli_map_overrides_builtin_columns(cli, tmp_path: Path) -> None:
+    csv_file = write_csv(
+        tmp_path / "x.csv",
+        ["2024-03-01 08:00:00,u1,p1,Chart Review,WS"],
+        header="ACCESS_TIME,EMP_ID,PAT_ID,METRIC_NAME,WORKSTATION_ID",
+    )
+    result = cli("monitor", "ingest", str(csv_file), "--map", "user=EMP_ID", "-f", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["added"] == 1
+
+
+def test_missing_mapped_column_names_the_header(settings: Settings, tmp_path: Path) -> None:
+    csv_file = write_csv(tmp_path / "x.csv", ["a,b"], header="WHEN,WHO")
+    with pytest.raises(InputError) as caught:
+        ingest(settings, [csv_file])
+    assert "line 1" in str(caught.value)
+    assert "ACCESS_TIME" in str(caught.value)
+
+
+def test_mapping_rejects_unknown_fields_and_actions() -> None:
+    with pytest.raises(InputError, match="unknown mapping field"):
+        CsvMapping(columns={"colour": "X"})
+    with pytest.raises(InputError, match="C, R, U, D or E"):
+        CsvMapping(columns=EPIC.columns, actions={"Viewed": "V"})
+
+
+BAD_CASES = [
+    # (rows, line, column, words in the reason)
+    (["not-a-time,u1,p1,Chart Review,WS"], 2, "ACCESS_TIME", "not a valid value"),
+    (["2024-03-01 08:00:00,u1,p1,Chart Review,WS,extra"], 2, None, "too many fields"),
+    (["2024-03-01 08:00:00,u1,p1"], 2, "METRIC_NAME", "too few fields"),
+    (["2024-03-01 08:00:00, ,p1,Chart Review,WS"], 2, "USER_ID", "required field is empty"),
+    ([",u1,p1,Chart Review,WS"], 2, "ACCESS_TIME", "required field is empty"),
+]
+
+
+@pytest.mark.parametrize(("rows", "line", "column", "reason"), BAD_CASES)
+def test_bad_record_stops_the_ingest_naming_file_line_and_field(
+    settings: Settings, tmp_path: Path, rows: list[str], line: int, column: str | None, reason: str
+) -> None:
+    good_then_bad = [ROWS[0], *rows]
+    csv_file = write_csv(tmp_path / "bad.csv", good_then_bad)
+    with pytest.raises(InputError) as caught:
+        ingest(settings, [csv_file])
+    error = caught.value
+    assert error.file == str(csv_file)
+    assert error.line == line + 1
+    assert error.column == column
+    assert reason in error.problem
+    assert "u1" not in str(error)
+    assert "p1" not in str(error)
+    assert Lake.of(settings).files() == []  # nothing published, not even the good row
+
+
+@pytest.mark.parametrize(("rows", "line", "column", "reason"), BAD_CASES)
+def test_skip_bad_quarantines_with_reason_and_keeps_the_rest(
+    settings: Settings, tmp_path: Path, rows: list[str], line: int, column: str | None, reason: str
+) -> None:
+    csv_file = write_csv(tmp_path / "bad.csv", [ROWS[0], *rows, ROWS[1]])
+    result = ingest(settings, [csv_file], skip_bad=True)
+    assert (result.added, result.rejected) == (2, 1)
+    assert result.rejects_file is not None
+    rejects = [json.loads(x) for x in Path(result.rejects_file).read_text().splitlines()]
+    assert rejects[0]["line"] == line + 1
+    assert rejects[0]["column"] == column
+    assert reason in rejects[0]["reason"]
+    assert rejects[0]["raw"]
+    assert Path(result.rejects_file).stat().st_mode & 0o077 == 0
+
+
+def test_cli_error_is_one_line_and_exit_1(cli, tmp_path: Path) -> None:
+    csv_file = write_csv(tmp_path / "bad.csv", ["nope,u1,p1,Chart Review,WS"])
+    result = cli("monitor", "ingest", str(csv_file))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ")
+    assert "line 2" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("tail", "reason"),
+    [
+        (b'2024-03-01 08:00:00,u1,p1,"unterminated\n', "badly quoted field"),
+        (b"2024-03-01 08:00:00,u1,p1,\xff\xfe,WS\n", "not valid UTF-8"),
+    ],
+)
+def test_broken_bytes_are_located(
+    settings: Settings, tmp_path: Path, tail: bytes, reason: str
+) -> None:
+    path = tmp_path / "broken.csv"
+    path.write_bytes(b"ACCESS_TIME,USER_ID,PAT_ID,METRIC_NAME,WORKSTATION_ID\n" + tail)
+    with pytest.raises(InputError) as caught:
+        ingest(settings, [path])
+    assert caught.value.line == 2
+    assert reason in caught.value.problem

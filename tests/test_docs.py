@@ -1,0 +1,59 @@
+"""The docs cannot drift from the code: every command and every setting is documented."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.main
+
+from phiwatch.cli import app
+from phiwatch.config import Settings
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def _commands(group: Any, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    for name, command in sorted(getattr(group, "commands", {}).items()):
+        path = (*prefix, name)
+        if getattr(command, "commands", None):
+            yield from _commands(command, path)
+        else:
+            yield path
+
+
+ALL_COMMANDS = list(_commands(typer.main.get_command(app)))
+
+
+def _all_docs() -> str:
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(DOCS.glob("*.md")))
+
+
+@pytest.mark.parametrize("command", ALL_COMMANDS, ids=" ".join)
+def test_every_command_is_documented_with_an_example(command: tuple[str, ...]) -> None:
+    invocation = "phiwatch " + " ".join(command)
+    assert invocation in _all_docs(), f"`{invocation}` is not shown in any docs/*.md page"
+
+
+@pytest.mark.parametrize("command", ALL_COMMANDS, ids=" ".join)
+def test_every_command_has_help_text(command: tuple[str, ...]) -> None:
+    group: Any = typer.main.get_command(app)
+    for name in command:
+        group = group.commands[name]
+    assert (group.help or "").strip(), f"phiwatch {' '.join(command)} has no help text"
+
+
+@pytest.mark.parametrize("setting", sorted(Settings.model_fields))
+def test_every_setting_is_documented(setting: str) -> None:
+    text = (DOCS / "configuration.md").read_text(encoding="utf-8")
+    assert f"`{setting}`" in text
+    assert f"PHIWATCH_{setting.upper()}" in text
+
+
+def test_the_readme_names_the_two_commands() -> None:
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    assert "make demo" in readme and "make test" in readme
+    makefile = (DOCS.parent / "Makefile").read_text(encoding="utf-8")
+    assert "\ndemo:" in makefile and "\ntest:" in makefile
