@@ -32,6 +32,22 @@ class Incident(Base):
     delay_from: Mapped[date | None] = mapped_column(Date)
     delay_until: Mapped[date | None] = mapped_column(Date)
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # -- notices (respond_0003): the facts letters and the HHS report state; no PHI ----------
+    organisation: Mapped[str | None] = mapped_column(Text)
+    org_state: Mapped[str | None] = mapped_column(String(2))
+    entity_type: Mapped[str | None] = mapped_column(String(40))
+    what_happened: Mapped[str | None] = mapped_column(Text)
+    org_actions: Mapped[str | None] = mapped_column(Text)
+    individual_steps: Mapped[str | None] = mapped_column(Text)
+    safeguards: Mapped[str | None] = mapped_column(Text)
+    breach_types: Mapped[str | None] = mapped_column(Text)  # portal labels, comma-separated
+    locations: Mapped[str | None] = mapped_column(Text)  # portal labels, comma-separated
+    ba_involved: Mapped[bool | None] = mapped_column(Boolean)
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_email: Mapped[str | None] = mapped_column(String(255))
+    contact_web: Mapped[str | None] = mapped_column(String(255))
+    contact_postal: Mapped[str | None] = mapped_column(Text)
+    # -- end of notices columns ---------------------------------------------------------------
 
 
 class IncidentSource(Base):
