@@ -84,6 +84,10 @@ class Settings(BaseModel):
         default=60, ge=1, description="Messages per minute to one e-mail domain or webhook host."
     )
     notify_max_attempts: int = Field(default=8, ge=1, description="Delivery attempts per message.")
+    # breach notices (docs/respond.md)
+    respond_templates_dir: Path | None = Field(
+        default=None, description="Folder of Jinja2 templates overriding the built-in notices."
+    )
 
     @field_validator("data_dir")
     @classmethod
