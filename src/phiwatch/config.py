@@ -88,6 +88,12 @@ class Settings(BaseModel):
     respond_templates_dir: Path | None = Field(
         default=None, description="Folder of Jinja2 templates overriding the built-in notices."
     )
+    respond_privacy_officer_email: str | None = Field(
+        default=None, description="Where breach-notice deadline reminders go (respond remind)."
+    )
+    respond_state_rules_file: Path | None = Field(
+        default=None, description="TOML file of state breach rules added to the shipped ones."
+    )
 
     @field_validator("data_dir")
     @classmethod
