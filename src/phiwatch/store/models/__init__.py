@@ -6,6 +6,7 @@ the whole schema (Alembic and the fresh-database path rely on that).
 
 from phiwatch.store.models import (  # noqa: F401  (each registers its tables)
     monitor,
+    monitor_review,
     notify,
     registry,
     respond,
