@@ -28,23 +28,46 @@ from phiwatch.monitor._detector_file import (
     load_detectors,
 )
 from phiwatch.monitor._evaluate import evaluate
+from phiwatch.monitor._evidence import alert_events
 from phiwatch.monitor._explain import explain_access
 from phiwatch.monitor._ingest import IngestResult, ingest, input_files
 from phiwatch.monitor._lake import Lake, Manifest
 from phiwatch.monitor._names import resolve_names
 from phiwatch.monitor._patient_reports import record_patient_report
 from phiwatch.monitor._pseudonym import pseudonym_key, pseudonym_sql, pseudonymise
+from phiwatch.monitor._review import (
+    ALERT_STATUSES,
+    DISMISS_REASONS,
+    QUEUE_VIEWS,
+    QueueFilter,
+    QueuePage,
+    acknowledge_alert,
+    alert_assignee,
+    assign_alert,
+    assigned_case_ids,
+    dismiss_alert,
+    escalate_alert,
+    open_cases,
+    patient_report_alerts,
+    queue_counts,
+    review_alert,
+    review_queue,
+    reviewers,
+)
 from phiwatch.monitor._schema import LAKE_COLUMN_NAMES, LAKE_COLUMNS
 from phiwatch.monitor._stats import BREAKDOWNS, lake_stats
 from phiwatch.monitor.readers import EPIC, CsvMapping, load_mapping, parse_overrides
 
 __all__ = [
+    "ALERT_STATUSES",
     "BREAKDOWNS",
     "DETECTORS_DIR",
+    "DISMISS_REASONS",
     "EPIC",
     "LAKE_COLUMNS",
     "LAKE_COLUMN_NAMES",
     "LEVELS",
+    "QUEUE_VIEWS",
     "SCORE_BANDS",
     "STATUSES",
     "ContextLoadResult",
@@ -57,8 +80,17 @@ __all__ = [
     "IngestResult",
     "Lake",
     "Manifest",
+    "QueueFilter",
+    "QueuePage",
+    "acknowledge_alert",
+    "alert_assignee",
+    "alert_events",
+    "assign_alert",
+    "assigned_case_ids",
     "detect",
     "detector_spark_sql",
+    "dismiss_alert",
+    "escalate_alert",
     "evaluate",
     "explain_access",
     "explain_spark_sql",
@@ -74,12 +106,18 @@ __all__ = [
     "load_detector",
     "load_detectors",
     "load_mapping",
+    "open_cases",
     "parse_overrides",
+    "patient_report_alerts",
     "pseudonym_key",
     "pseudonym_sql",
     "pseudonymise",
+    "queue_counts",
     "record_patient_report",
     "resolve_names",
+    "review_alert",
+    "review_queue",
+    "reviewers",
     "run_detector",
     "to_spark",
     "update_case",
