@@ -207,7 +207,7 @@ def show_command(incident: IncidentArg, fmt: FormatOption = OutputFormat.table) 
     Example: phiwatch respond show 1
     """
     record = respond.get_incident(store(), incident)
-    owed = respond.incident_obligations(store(), incident)
+    owed = respond.incident_obligations(store(), incident, settings=settings())
     if fmt is OutputFormat.json:
         history = respond.assessments(store(), incident)
         emit_record({**record, "obligations": owed, "assessments": history}, fmt)
@@ -290,7 +290,7 @@ def status_command(
 
     Example: phiwatch respond status
     """
-    rows = respond.status(store(), today=_day(today, "--today"))
+    rows = respond.status(store(), today=_day(today, "--today"), settings=settings())
     emit(rows, fmt, columns=None if fmt is OutputFormat.json else _STATUS_COLUMNS)
     overdue = sum(1 for r in rows if r["overdue"])
     if overdue:
@@ -321,3 +321,6 @@ def close_command(incident: IncidentArg) -> None:
     """
     respond.close_incident(store(), incident)
     say(f"Incident {incident} closed")
+
+
+from phiwatch.cli import respond_more as _respond_more  # noqa: E402, F401  (registers match, evidence, remind, rules)

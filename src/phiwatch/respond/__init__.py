@@ -35,6 +35,7 @@ from phiwatch.respond._deadlines import (
     notice_deadline,
     obligations,
 )
+from phiwatch.respond._evidence import verify_pack, write_pack
 from phiwatch.respond._incidents import (
     close_incident,
     get_incident,
@@ -43,6 +44,8 @@ from phiwatch.respond._incidents import (
     open_incident,
     parse_day,
 )
+from phiwatch.respond._match import STRENGTHS, MatchResult, match_files
+from phiwatch.respond._reminders import remind
 from phiwatch.respond._scope import compute_scope, latest_scope, scope_changes
 from phiwatch.respond._sources import (
     ELEMENTS,
@@ -52,6 +55,7 @@ from phiwatch.respond._sources import (
     from_lake,
     from_scan,
 )
+from phiwatch.respond._state_rules import StateRule, state_rules
 from phiwatch.respond._status import incident_obligations, status
 
 __all__ = [
@@ -59,10 +63,13 @@ __all__ = [
     "ELEMENTS",
     "NOTICES",
     "QUESTIONS",
+    "STRENGTHS",
     "Answers",
     "Found",
     "LawEnforcementDelay",
+    "MatchResult",
     "Obligation",
+    "StateRule",
     "add_source",
     "annual_log_deadline",
     "answer_names",
@@ -80,14 +87,19 @@ __all__ = [
     "latest_scope",
     "list_incidents",
     "mark_done",
+    "match_files",
     "notice_deadline",
     "obligations",
     "open_from_case",
     "open_incident",
     "parse_day",
     "prefill",
+    "remind",
     "save_assessment",
     "scope_changes",
+    "state_rules",
     "status",
+    "verify_pack",
     "with_answers",
+    "write_pack",
 ]

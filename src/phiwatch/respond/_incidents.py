@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from phiwatch.errors import ConflictError, InputError, NotFoundError
 from phiwatch.respond._deadlines import NOTICES
+from phiwatch.respond._state_rules import STATE_NOTICE
 from phiwatch.store import Store
 from phiwatch.store.models.respond import (
     AffectedIndividual,
@@ -143,8 +144,11 @@ def get_incident(store: Store, incident_id: int) -> dict[str, Any]:
 
 def mark_done(store: Store, incident_id: int, notice: str, *, on: date) -> None:
     """Record that ``notice`` was given on ``on`` (once; a second record is a conflict)."""
-    if notice not in NOTICES:
-        raise InputError(f"NOTICE expects one of {', '.join(NOTICES)}, not {notice!r}")
+    if notice not in NOTICES and not STATE_NOTICE.match(notice):
+        raise InputError(
+            f"NOTICE expects one of {', '.join(NOTICES)} or state-XX-individuals/"
+            f"state-XX-regulator, not {notice!r}"
+        )
     with store.transaction() as session:
         incident = session.get(Incident, incident_id)
         if incident is None:

@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
+from phiwatch.config import Settings
 from phiwatch.respond._assessment import current_result
 from phiwatch.respond._deadlines import LawEnforcementDelay, obligations
 from phiwatch.respond._incidents import get_incident
 from phiwatch.respond._scope import compute_scope, latest_scope
+from phiwatch.respond._state_rules import state_obligations, state_rules
 from phiwatch.store import Store
 from phiwatch.store.models.respond import Incident
 
 
 def incident_obligations(
-    store: Store, incident_id: int, *, today: date | None = None
+    store: Store, incident_id: int, *, today: date | None = None, settings: Settings | None = None
 ) -> list[dict[str, Any]]:
     """Each notice the incident owes: section, due date, done or not, days left, overdue.
 
     Until a risk assessment says otherwise, an incident is presumed a breach
     (164.402), so every notice its scope calls for is listed; when the newest
-    assessment finds a low probability of compromise, none is owed.
+    assessment finds a low probability of compromise, none is owed. State
+    rules (``_state_rules``; the user's file from ``settings``) add notices
+    for the states of the scope.
     """
     today = today or date.today()
     incident = get_incident(store, incident_id)
@@ -42,6 +46,13 @@ def incident_obligations(
         unreachable=scope["unreachable"],
         business_associate=incident["business_associate"],
         delay=delay,
+    )
+    shift = timedelta(days=delay.extra_days(incident["discovered"]) if delay else 0)
+    owed += state_obligations(
+        state_rules(settings),
+        discovered=incident["discovered"],
+        by_state=scope["by_state"],
+        shift=shift,
     )
     rows = []
     for item in owed:
@@ -65,9 +76,13 @@ def incident_obligations(
     return rows
 
 
-def status(store: Store, *, today: date | None = None) -> list[dict[str, Any]]:
+def status(
+    store: Store, *, today: date | None = None, settings: Settings | None = None
+) -> list[dict[str, Any]]:
     """Obligations of every open incident, the most urgent first (done ones last)."""
     with store.reader() as session:
         ids = list(session.scalars(select(Incident.id).where(Incident.status == "open")))
-    rows = [row for i in ids for row in incident_obligations(store, i, today=today)]
+    rows = [
+        row for i in ids for row in incident_obligations(store, i, today=today, settings=settings)
+    ]
     return sorted(rows, key=lambda r: (r["done"] is not None, r["due"], r["incident"]))
