@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,12 @@ from phiwatch.config import load_settings
 from phiwatch.errors import ConfigurationError
 from phiwatch.store import Base, Store, open_store
 from phiwatch.store._engine import create_store_engine
-from phiwatch.store._schema import _script_heads, alembic_config, current_revisions
+from phiwatch.store._schema import (
+    _script_heads,
+    alembic_config,
+    current_revisions,
+    migration_heads,
+)
 
 
 def _migrated_engine(url: str):
@@ -44,6 +51,41 @@ def test_new_database_is_stamped_at_every_head(store: Store) -> None:
     assert current_revisions(store.engine) == heads
     assert {"registry"} <= set(_branch_labels(store))
     assert "registry_breach" in inspect(store.engine).get_table_names()
+
+
+def test_heads_read_from_the_files_are_alembics(store: Store) -> None:
+    assert migration_heads() == _script_heads(alembic_config(store.engine))
+
+
+def test_fast_stamp_writes_what_alembic_stamp_writes(tmp_path: Path) -> None:
+    by_alembic = create_store_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    Base.metadata.create_all(by_alembic)
+    command.stamp(alembic_config(by_alembic), "heads")
+    expected = current_revisions(by_alembic)
+    by_alembic.dispose()
+    url = f"sqlite:///{tmp_path / 'b.db'}"
+    opened = open_store(load_settings(environ={}, data_dir=str(tmp_path), database_url=url))
+    assert current_revisions(opened.engine) == expected
+    with opened.engine.connect() as connection:
+        columns = inspect(connection).get_columns("alembic_version")
+    assert [(c["name"], c["nullable"]) for c in columns] == [("version_num", False)]
+    opened.close()
+
+
+def test_opening_an_up_to_date_database_does_not_load_alembic(tmp_path: Path) -> None:
+    """Every CLI command opens the store; importing Alembic would cost it half a second."""
+    code = (
+        "import sys\n"
+        "from phiwatch.config import load_settings\n"
+        "from phiwatch.store import open_store\n"
+        f"settings = load_settings(environ={{}}, data_dir={str(tmp_path)!r})\n"
+        "open_store(settings).close()\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert first.stdout.strip() == "False", "a new database is stamped without Alembic too"
+    assert again.stdout.strip() == "False"
 
 
 def _branch_labels(store: Store) -> set[str]:

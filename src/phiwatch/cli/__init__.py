@@ -4,10 +4,17 @@ This module only wires sub-apps together; commands live in one module per
 capability (``phiwatch.cli.registry``, ...), each a thin layer over that
 capability's Python API. Domain errors become one-line ``Error: ...``
 messages with exit code 1 here, in ``PhiwatchGroup``, and nowhere else.
+
+Sub-apps load when first named: ``phiwatch registry stats`` imports the
+registry and not the monitor's DuckDB, the scanner's Hyperscan or the web
+stack, which took a second off every command. ``phiwatch --help`` still
+lists them all (it loads each to read its help).
 """
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator, MutableMapping
 from typing import Annotated, Any
 
 import typer
@@ -17,9 +24,64 @@ from phiwatch import __version__
 from phiwatch.cli import _context
 from phiwatch.errors import PhiwatchError
 
+# Each capability's sub-app: command name -> (module, attribute). The only list of them.
+SUBAPPS: dict[str, tuple[str, str]] = {
+    "registry": ("phiwatch.cli.registry", "registry_app"),
+    "monitor": ("phiwatch.cli.monitor", "monitor_app"),
+    "simulate": ("phiwatch.cli.simulate", "simulate_app"),
+    "scan": ("phiwatch.cli.scan", "scan_app"),
+    "notify": ("phiwatch.cli.notify", "notify_app"),
+    "respond": ("phiwatch.cli.respond", "respond_app"),
+    "users": ("phiwatch.cli.security", "users_app"),
+    "tokens": ("phiwatch.cli.security", "tokens_app"),
+    "audit": ("phiwatch.cli.security", "audit_app"),
+    "keys": ("phiwatch.cli.security", "keys_app"),
+}
+
+
+def load_subapp(name: str) -> TyperGroup:
+    """Import the module of sub-app ``name`` and build its command group."""
+    module, attribute = SUBAPPS[name]
+    group = typer.main.get_group(getattr(importlib.import_module(module), attribute))
+    group.name = name
+    return group
+
+
+# Values are click commands; typed Any because Typer vendors click without a public alias.
+class _LazyCommands(MutableMapping[str, Any]):
+    """The root group's commands, with each sub-app built the first time it is looked up."""
+
+    def __init__(self, loaded: MutableMapping[str, Any]) -> None:
+        self._loaded = dict(loaded)
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._loaded and name in SUBAPPS:
+            self._loaded[name] = load_subapp(name)
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from SUBAPPS
+        yield from (name for name in self._loaded if name not in SUBAPPS)
+
+    def __len__(self) -> int:
+        return len(SUBAPPS) + sum(name not in SUBAPPS for name in self._loaded)
+
+    def __contains__(self, name: object) -> bool:
+        return name in SUBAPPS or name in self._loaded
+
 
 class PhiwatchGroup(TyperGroup):
     """Root command group that turns every ``PhiwatchError`` into ``Error: ...`` / exit 1."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = _LazyCommands(self.commands)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -85,31 +147,8 @@ def _root(
     _context.set_overrides(overrides)
 
 
-def _register_subapps() -> None:
-    """Each capability's sub-app lives in its own module; this is the only list of them."""
-    from phiwatch.cli.monitor import monitor_app
-    from phiwatch.cli.notify import notify_app
-    from phiwatch.cli.registry import registry_app
-    from phiwatch.cli.respond import respond_app
-    from phiwatch.cli.scan import scan_app
-    from phiwatch.cli.security import audit_app, keys_app, tokens_app, users_app
-    from phiwatch.cli.simulate import simulate_app
-
-    app.add_typer(registry_app, name="registry")
-    app.add_typer(monitor_app, name="monitor")
-    app.add_typer(simulate_app, name="simulate")
-    app.add_typer(scan_app, name="scan")
-    app.add_typer(notify_app, name="notify")
-    app.add_typer(respond_app, name="respond")
-    app.add_typer(users_app, name="users")
-    app.add_typer(tokens_app, name="tokens")
-    app.add_typer(audit_app, name="audit")
-    app.add_typer(keys_app, name="keys")
-    # `phiwatch serve` registers itself on `app` when phiwatch.cli.web defines commands.
-    import phiwatch.cli.web  # noqa: F401
-
-
-_register_subapps()
+# `phiwatch serve` registers itself on `app`; it imports the web stack only when run.
+import phiwatch.cli.web  # noqa: E402, F401
 
 
 def main() -> None:
