@@ -35,7 +35,10 @@ from phiwatch.respond._deadlines import (
     notice_deadline,
     obligations,
 )
+from phiwatch.respond._email_notices import queue_email_notices
 from phiwatch.respond._evidence import verify_pack, write_pack
+from phiwatch.respond._facts import FACT_NAMES, Facts, get_facts, set_facts
+from phiwatch.respond._hhs_report import hhs_report, hhs_report_pdf, registry_preview
 from phiwatch.respond._incidents import (
     close_incident,
     get_incident,
@@ -44,7 +47,11 @@ from phiwatch.respond._incidents import (
     open_incident,
     parse_day,
 )
+from phiwatch.respond._letter_files import write_letters, write_proof
+from phiwatch.respond._letters import missing_elements
+from phiwatch.respond._mailhouse import write_mailhouse
 from phiwatch.respond._match import STRENGTHS, MatchResult, match_files
+from phiwatch.respond._notices import media_notice, substitute_notice
 from phiwatch.respond._reminders import remind
 from phiwatch.respond._scope import compute_scope, latest_scope, scope_changes
 from phiwatch.respond._sources import (
@@ -61,10 +68,12 @@ from phiwatch.respond._status import incident_obligations, status
 __all__ = [
     "CHOICES",
     "ELEMENTS",
+    "FACT_NAMES",
     "NOTICES",
     "QUESTIONS",
     "STRENGTHS",
     "Answers",
+    "Facts",
     "Found",
     "LawEnforcementDelay",
     "MatchResult",
@@ -82,24 +91,36 @@ __all__ = [
     "from_csv",
     "from_lake",
     "from_scan",
+    "get_facts",
     "get_incident",
+    "hhs_report",
+    "hhs_report_pdf",
     "incident_obligations",
     "latest_scope",
     "list_incidents",
     "mark_done",
     "match_files",
+    "media_notice",
+    "missing_elements",
     "notice_deadline",
     "obligations",
     "open_from_case",
     "open_incident",
     "parse_day",
     "prefill",
+    "queue_email_notices",
+    "registry_preview",
     "remind",
     "save_assessment",
     "scope_changes",
+    "set_facts",
     "state_rules",
     "status",
+    "substitute_notice",
     "verify_pack",
     "with_answers",
+    "write_letters",
+    "write_mailhouse",
     "write_pack",
+    "write_proof",
 ]
