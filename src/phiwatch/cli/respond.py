@@ -324,3 +324,4 @@ def close_command(incident: IncidentArg) -> None:
 
 
 from phiwatch.cli import respond_more as _respond_more  # noqa: E402, F401  (registers match, evidence, remind, rules)
+from phiwatch.cli import respond_notices as _respond_notices  # noqa: E402, F401  (registers facts, letters, proof, mailhouse, email, substitute, media, hhs-report)
