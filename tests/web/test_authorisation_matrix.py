@@ -23,6 +23,9 @@ PUBLIC = None  # anyone, signed in or not
 
 # Breach portal data is public: every role reads it; changing what phiwatch holds is narrower.
 REGISTRY_EDITORS = frozenset({Role.admin, Role.privacy_officer, Role.analyst})
+# monitor review queue: the auditor reads (pseudonyms only); a reviewer works on what is assigned.
+MONITOR_READERS = frozenset({Role.privacy_officer, Role.reviewer, Role.auditor})
+ALERT_WORKERS = frozenset({Role.privacy_officer, Role.reviewer})
 
 EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/"): ALL,
@@ -65,6 +68,23 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/notify/unsubscribe/{token}"): PUBLIC,
     ("GET", "/notify/unsubscribe/{token}.json"): PUBLIC,
     ("POST", "/notify/unsubscribe/{token}"): PUBLIC,
+    # monitor review queue
+    ("GET", "/monitor"): MONITOR_READERS,
+    ("GET", "/monitor.json"): MONITOR_READERS,
+    ("GET", "/monitor/alerts/{alert_id}"): MONITOR_READERS,
+    ("GET", "/monitor/alerts/{alert_id}.json"): MONITOR_READERS,
+    ("POST", "/monitor/alerts/{alert_id}/assign"): frozenset({Role.privacy_officer}),
+    ("POST", "/monitor/alerts/{alert_id}/acknowledge"): ALERT_WORKERS,
+    ("POST", "/monitor/alerts/{alert_id}/dismiss"): ALERT_WORKERS,
+    ("POST", "/monitor/alerts/{alert_id}/escalate"): ALERT_WORKERS,
+    ("GET", "/monitor/cases"): MONITOR_READERS,
+    ("GET", "/monitor/cases.json"): MONITOR_READERS,
+    ("GET", "/monitor/cases/{case_id}"): MONITOR_READERS,
+    ("GET", "/monitor/cases/{case_id}.json"): MONITOR_READERS,
+    ("POST", "/monitor/cases/{case_id}"): frozenset({Role.privacy_officer}),
+    # notify reports
+    ("GET", "/notify/reports"): frozenset({Role.privacy_officer, Role.auditor}),
+    ("GET", "/notify/reports.json"): frozenset({Role.privacy_officer, Role.auditor}),
 }
 
 # A patient id planted in the audit trail: the analyst must never receive it.

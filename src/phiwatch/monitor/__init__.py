@@ -38,6 +38,7 @@ from phiwatch.monitor._pseudonym import pseudonym_key, pseudonym_sql, pseudonymi
 from phiwatch.monitor._review import (
     ALERT_STATUSES,
     DISMISS_REASONS,
+    MAX_NOTE,
     QUEUE_VIEWS,
     QueueFilter,
     QueuePage,
@@ -52,6 +53,7 @@ from phiwatch.monitor._review import (
     queue_counts,
     review_alert,
     review_queue,
+    review_statuses,
     reviewers,
 )
 from phiwatch.monitor._schema import LAKE_COLUMN_NAMES, LAKE_COLUMNS
@@ -67,6 +69,7 @@ __all__ = [
     "LAKE_COLUMNS",
     "LAKE_COLUMN_NAMES",
     "LEVELS",
+    "MAX_NOTE",
     "QUEUE_VIEWS",
     "SCORE_BANDS",
     "STATUSES",
@@ -117,6 +120,7 @@ __all__ = [
     "resolve_names",
     "review_alert",
     "review_queue",
+    "review_statuses",
     "reviewers",
     "run_detector",
     "to_spark",

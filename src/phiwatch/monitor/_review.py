@@ -445,3 +445,13 @@ def queue_counts(store: Store) -> dict[str, int]:
     result["active"] = result["open"] + result["acknowledged"]
     result["all"] = sum(result[s] for s in ALERT_STATUSES)
     return result
+
+
+def review_statuses(store: Store, alert_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Review status, reason and assignee of each alert (``open`` when none was recorded)."""
+    with store.reader() as session:
+        found = {
+            r.alert_id: r
+            for r in session.scalars(select(AlertReview).where(AlertReview.alert_id.in_(alert_ids)))
+        }
+    return {i: _review_fields(found.get(i)) for i in alert_ids}

@@ -4,8 +4,28 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from phiwatch.web.routes import account, admin, audit, home, notify, registry, signin
+from phiwatch.web.routes import (
+    account,
+    admin,
+    audit,
+    home,
+    monitor,
+    notify,
+    notify_reports,
+    registry,
+    signin,
+)
 
-ROUTE_MODULES: list[ModuleType] = [home, signin, account, admin, audit, notify, registry]
+ROUTE_MODULES: list[ModuleType] = [
+    home,
+    signin,
+    account,
+    admin,
+    audit,
+    notify,
+    registry,
+    monitor,
+    notify_reports,
+]
 
 __all__ = ["ROUTE_MODULES"]
