@@ -147,7 +147,7 @@ def _write_bytes(path: Path, data: bytes) -> Path:
 
 def test_bad_output_writes_nothing(world: World, tmp_path: Path) -> None:
     incident = _incident(world)
-    with pytest.raises(InputError, match="ending in .zip"):
+    with pytest.raises(InputError, match=r"ending in \.zip"):
         respond.write_pack(world.settings, world.store, incident, tmp_path / "pack.tar")
     with pytest.raises(NotFoundError):
         respond.write_pack(world.settings, world.store, 99, tmp_path / "none.zip")

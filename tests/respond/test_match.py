@@ -133,11 +133,11 @@ def test_bad_input_is_refused_and_writes_nothing(world: World, tmp_path: Path) -
         respond.match_files(world.settings, world.store, [tmp_path / "missing.csv"])
     binary = tmp_path / "blob.bin"
     binary.write_bytes(b"\x00\x01\x02" * 100)
-    with pytest.raises(InputError, match="blob.bin: not a file phiwatch can read"):
+    with pytest.raises(InputError, match=r"blob\.bin: not a file phiwatch can read"):
         respond.match_files(world.settings, world.store, [binary])
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"PK not really a workbook")
-    with pytest.raises(InputError, match="broken.xlsx"):
+    with pytest.raises(InputError, match=r"broken\.xlsx"):
         respond.match_files(world.settings, world.store, [broken])
     with world.store.reader() as session:
         assert session.scalar(select(func.count()).select_from(IncidentSource)) == 0

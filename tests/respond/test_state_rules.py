@@ -114,7 +114,7 @@ def test_the_users_file_adds_and_overrides_states(world: World, tmp_path: Path) 
     assert rules["TX"].name == "Illinois (test rule)"  # replaced, not merged
     assert rules["FL"].origin == "phiwatch/respond/rules/states.toml"  # untouched
     missing = world.settings.model_copy(update={"respond_state_rules_file": tmp_path / "no.toml"})
-    with pytest.raises(InputError, match="no.toml: cannot read the state rules"):
+    with pytest.raises(InputError, match=r"no\.toml: cannot read the state rules"):
         respond.state_rules(missing)
 
 
