@@ -127,9 +127,10 @@ def queue(
     _check_names(user, names)
     if user.role is Role.reviewer:
         assignee = user.username  # a reviewer's queue is what is assigned to them
+    detector = _detector_id(detector) if detector else None
     where = QueueFilter(
         view=status,
-        detector=_detector_id(detector) if detector else None,
+        detector=detector,
         user=pseudonym or None,
         assignee=assignee or None,
         since=_day(since, "since"),
