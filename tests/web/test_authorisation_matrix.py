@@ -27,6 +27,9 @@ REGISTRY_EDITORS = frozenset({Role.admin, Role.privacy_officer, Role.analyst})
 MONITOR_READERS = frozenset({Role.privacy_officer, Role.reviewer, Role.auditor})
 ALERT_WORKERS = frozenset({Role.privacy_officer, Role.reviewer})
 
+# respond: incidents are for the privacy office; the auditor reads them.
+RESPOND_READERS = frozenset({Role.privacy_officer, Role.auditor})
+
 EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/"): ALL,
     ("GET", "/index.json"): ALL,
@@ -85,6 +88,14 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     # notify reports
     ("GET", "/notify/reports"): frozenset({Role.privacy_officer, Role.auditor}),
     ("GET", "/notify/reports.json"): frozenset({Role.privacy_officer, Role.auditor}),
+    # respond: the privacy officer acts; the auditor reads; letters to patients are PHI
+    ("GET", "/respond"): RESPOND_READERS,
+    ("GET", "/respond.json"): RESPOND_READERS,
+    ("GET", "/respond/incidents/{incident_id}"): RESPOND_READERS,
+    ("GET", "/respond/incidents/{incident_id}.json"): RESPOND_READERS,
+    ("POST", "/respond/incidents/{incident_id}/assessment"): frozenset({Role.privacy_officer}),
+    ("GET", "/respond/incidents/{incident_id}/letter"): frozenset({Role.privacy_officer}),
+    ("GET", "/respond/incidents/{incident_id}/letter.json"): frozenset({Role.privacy_officer}),
 }
 
 # A patient id planted in the audit trail: the analyst must never receive it.

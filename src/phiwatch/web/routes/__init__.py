@@ -13,6 +13,7 @@ from phiwatch.web.routes import (
     notify,
     notify_reports,
     registry,
+    respond,
     signin,
 )
 
@@ -26,6 +27,7 @@ ROUTE_MODULES: list[ModuleType] = [
     registry,
     monitor,
     notify_reports,
+    respond,
 ]
 
 __all__ = ["ROUTE_MODULES"]

@@ -1,0 +1,187 @@
+"""Breach response on the web: incidents, one incident's scope and deadlines, its assessment.
+
+Who may do what (docs/respond.md): the privacy officer runs breach response
+and is the only role that changes anything (a new assessment version) or
+sees a letter addressed to a patient; the auditor reads incidents, scopes,
+deadlines and assessment history. Other roles are refused: the admin's and
+analyst's roles exclude patient matters. Incident pages show counts and
+pseudonymous sources, never a patient's identity; a letter preview for one
+affected patient does, and is recorded in the PHI audit trail.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from phiwatch import respond
+from phiwatch.errors import PhiwatchError
+from phiwatch.security import Principal, Role
+from phiwatch.store import Store
+from phiwatch.web._auth import PrivacyOfficer, RequireRole
+from phiwatch.web._pages import Pages, render
+from phiwatch.web._phi import audit_phi
+from phiwatch.web._state import NavItem, app_state
+
+RespondReader = Annotated[Principal, RequireRole(Role.privacy_officer, Role.auditor)]
+
+pages = Pages(
+    nav=[
+        NavItem(
+            "Incidents",
+            "/respond",
+            roles=frozenset({Role.privacy_officer, Role.auditor}),
+            order=60,
+        )
+    ]
+)
+
+_VARIANTS = ("individual", "guardian", "next_of_kin")
+
+
+def _store(request: Request) -> Store:
+    return app_state(request).store
+
+
+@pages.page("/respond", template="respond_incidents.html")
+def incidents(request: Request, user: RespondReader) -> dict[str, Any]:
+    """Incidents, newest first, and every open incident's notices, most urgent first."""
+    state = app_state(request)
+    due = respond.status(state.store, settings=state.settings)
+    return {
+        "title": "Incidents",
+        "incidents": respond.list_incidents(state.store),
+        "due": due,
+        "overdue": sum(1 for row in due if row["overdue"]),
+        "today": date.today(),
+    }
+
+
+def _form_answers(store: Store, incident_id: int) -> dict[str, Any]:
+    """The newest version's answers, or phiwatch's pre-filled ones when never assessed."""
+    history = respond.assessments(store, incident_id)
+    if history:
+        return dict(history[-1]["answers"])
+    answers = respond.prefill(store, incident_id)
+    return {name: getattr(answers, name) for name in respond.answer_names()}
+
+
+def _letters(request: Request, incident_id: int) -> dict[str, Any]:
+    """Whether letters can be written yet (R1's facts), and why not."""
+    from phiwatch.respond._letters import load_letter_facts
+
+    try:
+        load_letter_facts(_store(request), incident_id)
+    except PhiwatchError as exc:
+        return {"ready": False, "problem": str(exc), "variants": list(_VARIANTS)}
+    return {"ready": True, "problem": None, "variants": list(_VARIANTS)}
+
+
+def _incident_data(request: Request, user: Principal, incident_id: int) -> dict[str, Any]:
+    state = app_state(request)
+    record = respond.get_incident(state.store, incident_id)
+    scope = record["scope"] or respond.compute_scope(state.store, incident_id)
+    by_state = scope["by_state"]
+    return {
+        "title": f"Incident {incident_id}: {record['title']}",
+        "incident": record,
+        "scope": scope,
+        "chart": {"labels": list(by_state), "values": list(by_state.values())},
+        "obligations": respond.incident_obligations(
+            state.store, incident_id, settings=state.settings
+        ),
+        "assessments": respond.assessments(state.store, incident_id),
+        "result": respond.current_result(state.store, incident_id),
+        "form": {
+            "answers": _form_answers(state.store, incident_id),
+            "questions": respond.QUESTIONS,
+            "choices": respond.CHOICES,
+        },
+        "letters": _letters(request, incident_id),
+        "can_assess": user.role is Role.privacy_officer and not user.read_only,
+    }
+
+
+@pages.page("/respond/incidents/{incident_id}", template="respond_incident.html")
+def incident(request: Request, user: RespondReader, incident_id: int) -> dict[str, Any]:
+    """One incident: scope by state, sources, deadlines, the assessment and its versions."""
+    return _incident_data(request, user, incident_id)
+
+
+@pages.router.post("/respond/incidents/{incident_id}/assessment", include_in_schema=False)
+async def assess(request: Request, user: PrivacyOfficer, incident_id: int) -> Response:
+    """Save the form's answers as a new assessment version (never an edit of the last one)."""
+    form = await request.form()
+    given: dict[str, str] = {}
+    for name in respond.answer_names():
+        value = form.get(name)
+        if isinstance(value, str):
+            given[name] = value
+        elif name not in respond.CHOICES:
+            given[name] = "no"  # an unticked box is not sent
+    store = _store(request)
+    try:
+        answers = respond.with_answers(respond.prefill(store, incident_id), given)
+        respond.save_assessment(
+            store, incident_id, answers, decided_by=user.display_name or user.username
+        )
+    except PhiwatchError as exc:
+        from starlette.concurrency import run_in_threadpool
+
+        data = await run_in_threadpool(_incident_data, request, user, incident_id)
+        return render(request, "respond_incident.html", data | {"error": str(exc)}, status=400)
+    return RedirectResponse(f"/respond/incidents/{incident_id}#assessment", status_code=303)
+
+
+@pages.page("/respond/incidents/{incident_id}/letter", template="respond_letter.html")
+def letter(
+    request: Request,
+    user: PrivacyOfficer,
+    incident_id: int,
+    variant: Annotated[str, Query(pattern="^(individual|guardian|next_of_kin)$")] = "individual",
+    patient: Annotated[
+        str | None, Query(max_length=64, description="An affected patient's pseudonym")
+    ] = None,
+) -> dict[str, Any]:
+    """A letter preview: a sample recipient per variant, or the letter one patient will get."""
+    from phiwatch.errors import NotFoundError
+    from phiwatch.respond._contacts import affected_pseudonyms, recipients
+    from phiwatch.respond._letter_files import SAMPLE
+    from phiwatch.respond._letters import LetterRenderer, load_letter_facts, recipient_context
+
+    state = app_state(request)
+    facts = load_letter_facts(state.store, incident_id)
+    if patient is None:
+        recipient = SAMPLE[variant]
+    else:
+        with state.store.reader() as session:
+            if patient not in affected_pseudonyms(session, incident_id):
+                raise NotFoundError(f"incident {incident_id} has no affected patient {patient}")
+            chunk = next(recipients(session, incident_id, [patient], on=facts.discovered), [])
+        found = next((r for r in chunk if not isinstance(r, str)), None)
+        if found is None:
+            raise NotFoundError(f"patient {patient} is not in the context in force")
+        recipient = found
+        audit_phi(
+            request,
+            user,
+            action="view",
+            patients=[patient],
+            purpose=f"Incident/{incident_id}",
+            what=f"Letter/{recipient.letter_id}",
+            description="breach notice letter preview",
+        )
+    html = LetterRenderer(state.settings).letter(
+        "letter.html", {**facts.context(), **recipient_context(recipient)}
+    )
+    return {
+        "title": f"Incident {incident_id}: letter preview",
+        "incident": incident_id,
+        "variant": recipient.variant,
+        "sample": patient is None,
+        "letter_id": recipient.letter_id,
+        "html": html,
+    }
