@@ -173,3 +173,52 @@ def test_a_world_readable_tls_key_is_refused(cli, tmp_path) -> None:
     assert result.exit_code == 1 and "chmod 600" in result.output
     missing = cli("serve", "--tls-certfile", str(cert), "--tls-keyfile", str(tmp_path / "nope.pem"))
     assert missing.exit_code == 1 and "does not exist" in missing.output
+
+
+def test_serve_with_two_workers_shares_the_store_named_on_the_command_line(tmp_path) -> None:
+    """Workers are new processes: the --data-dir given to serve must reach each of them."""
+    import psutil
+
+    from phiwatch.config import load_settings
+    from phiwatch.security import Role, add_user, create_token
+    from phiwatch.store import open_store
+
+    data_dir = tmp_path / "chosen"
+    settings = load_settings(environ={}, data_dir=str(data_dir))
+    store = open_store(settings)
+    add_user(store, settings, "ana", Role.analyst, password="a long enough password 1")
+    token = create_token(store, settings, "ana", "serve test", read_only=True)[1]
+    store.close()
+    port = free_port()
+    env = {**os.environ, "PHIWATCH_DATA_DIR": str(tmp_path / "elsewhere")}
+    log = tmp_path / "serve.log"
+    command = [sys.executable, "-m", "phiwatch", "--data-dir", str(data_dir), "serve"]
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [*command, "--port", str(port), "--workers", "2"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.get(
+                    f"http://127.0.0.1:{port}/registry.json",
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=2,
+                )
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.3)
+        assert response.status_code == 200, response.text
+        assert response.json()["ok"] is True
+        children = psutil.Process(process.pid).children(recursive=True)
+        workers = [c for c in children if "spawn_main" in " ".join(c.cmdline())]
+        assert len(workers) == 2, [c.cmdline() for c in children]
+    finally:
+        process.terminate()
+        process.wait(15)

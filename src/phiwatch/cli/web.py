@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import stat
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -66,10 +66,19 @@ def serve(
         str,
         typer.Option("--forwarded-allow-ips", help="Proxy addresses to trust (comma-separated)."),
     ] = "127.0.0.1",
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Worker processes (one per core serves the most requests; each opens the store).",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the web app and JSON API (loopback only unless TLS or --behind-proxy).
 
-    Example: phiwatch serve --port 8000
+    Example: phiwatch serve --port 8000 --workers 2
     """
     import uvicorn
 
@@ -83,11 +92,22 @@ def serve(
     check_bind(host, tls=tls, behind_proxy=behind_proxy)
     settings = _context.settings()
     config = WebConfig.from_settings(settings, tls=tls, behind_proxy=behind_proxy)
+    # Built here even when workers will build their own: a bad setting fails now, in this
+    # terminal, and the schema is brought up to date once rather than raced by the workers.
     web_app = create_app(settings, config=config)
+    target: Any = web_app
+    if workers > 1:
+        from phiwatch.web._workers import FACTORY, hand_over
+
+        hand_over(settings, tls=tls, behind_proxy=behind_proxy)
+        web_app.state.phiwatch.store.close()
+        target = FACTORY
     scheme = "https" if tls else "http"
     say(f"phiwatch is serving on {scheme}://{host}:{port}/ (Ctrl-C to stop)")
     uvicorn.run(
-        web_app,
+        target,
+        factory=workers > 1,
+        workers=workers,
         host=host,
         port=port,
         ssl_certfile=str(tls_certfile) if tls_certfile else None,

@@ -20,12 +20,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, get_type_hints
 
 from fastapi import APIRouter, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from phiwatch.security import Principal
 from phiwatch.web._auth import csrf_token, pre_cookie_name
+from phiwatch.web._json import FastJSONResponse
 from phiwatch.web._state import NavItem, app_state
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -106,7 +106,7 @@ class Pages:
                 request, data = await call(kwargs)
                 html_url = _with_query(request, html_path_of(request.url.path))
                 link = f'<{html_url}>; rel="alternate"; type="text/html"'
-                return JSONResponse({"ok": True, **jsonable_encoder(data)}, headers={"Link": link})
+                return FastJSONResponse({"ok": True, **data}, headers={"Link": link})
 
             async def as_html(**kwargs: Any) -> Response:
                 request, data = await call(kwargs)

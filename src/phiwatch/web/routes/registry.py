@@ -161,7 +161,7 @@ SortQ = Annotated[
 ]
 
 
-def _filters_from_query(
+async def _filters_from_query(
     entity: EntityQ = None,
     state: StateQ = [],  # noqa: B006  (FastAPI reads a fresh list per request)
     entity_type: EntityTypeQ = [],  # noqa: B006
@@ -173,7 +173,11 @@ def _filters_from_query(
     min_affected: MinAffectedQ = None,
     status: StatusQ = None,
 ) -> dict[str, Any]:
-    """The list's filters, read once from the URL for every route that takes them."""
+    """The list's filters, read once from the URL for every route that takes them.
+
+    ``async`` although it awaits nothing: FastAPI runs a plain ``def``
+    dependency on a worker thread, a hop this pure parsing does not need.
+    """
     return _filter_params(
         entity, state, entity_type, type_, location, business_associate,
         since, until, min_affected, status,
