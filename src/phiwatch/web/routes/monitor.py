@@ -75,9 +75,9 @@ def _check_names(user: Principal, names: bool) -> bool:
 
 
 def _detector_choices() -> list[tuple[str, str]]:
-    """(id, title) of every detector file, and the patients' own reports."""
-    choices = [(d.id, d.metadata.title) for d in monitor.load_detectors()]
-    choices.append(("patient-report", "Patient does not recognise an access"))
+    """(id, name) of every detector file, and the patients' own reports (short on a phone)."""
+    choices = [(d.id, d.name.replace("_", " ")) for d in monitor.load_detectors()]
+    choices.append(("patient-report", "patient report"))
     return sorted(choices, key=lambda c: c[1])
 
 
