@@ -23,6 +23,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import Form, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
 
 from phiwatch import monitor
@@ -57,6 +58,8 @@ NamesQ = Annotated[
     bool, Query(description="Show names instead of pseudonyms (PHI; recorded in the audit trail).")
 ]
 NoteF = Annotated[str, Form(max_length=monitor.MAX_NOTE)]
+AlertId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
+CaseId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
 
 
 def _day(text: str | None, name: str) -> date | None:
@@ -185,7 +188,7 @@ def queue(
 # --- one alert -------------------------------------------------------------------------------
 
 
-def _may_work_on(user: Principal, request: Request, alert_id: int) -> None:
+def _may_work_on(user: Principal, request: Request, alert_id: AlertId) -> None:
     """A reviewer may see and act on only the alerts assigned to them."""
     if user.role is Role.reviewer:
         assignee = monitor.alert_assignee(app_state(request).store, alert_id)
@@ -197,7 +200,7 @@ def _may_work_on(user: Principal, request: Request, alert_id: int) -> None:
 def alert(
     request: Request,
     user: MonitorReader,
-    alert_id: int,
+    alert_id: AlertId,
     names: NamesQ = False,
 ) -> dict[str, Any]:
     """One alert: why it fired, the events behind it with their reasons, and what was done."""
@@ -240,7 +243,7 @@ def alert(
     }
 
 
-def _back_to_alert(alert_id: int) -> Response:
+def _back_to_alert(alert_id: AlertId) -> Response:
     return RedirectResponse(f"/monitor/alerts/{alert_id}", status_code=303)
 
 
@@ -248,7 +251,7 @@ def _back_to_alert(alert_id: int) -> Response:
 def alert_assign(
     request: Request,
     user: PrivacyOfficer,
-    alert_id: int,
+    alert_id: AlertId,
     assignee: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Give the alert to a privacy officer or reviewer (empty: nobody)."""
@@ -258,7 +261,7 @@ def alert_assign(
 
 @pages.router.post("/monitor/alerts/{alert_id}/acknowledge", include_in_schema=False)
 def alert_acknowledge(
-    request: Request, user: AlertWorker, alert_id: int, note: NoteF = ""
+    request: Request, user: AlertWorker, alert_id: AlertId, note: NoteF = ""
 ) -> Response:
     """Mark the alert as being looked into."""
     _may_work_on(user, request, alert_id)
@@ -270,7 +273,7 @@ def alert_acknowledge(
 def alert_dismiss(
     request: Request,
     user: AlertWorker,
-    alert_id: int,
+    alert_id: AlertId,
     reason: Annotated[str, Form(max_length=32)],
     note: NoteF = "",
 ) -> Response:
@@ -284,7 +287,7 @@ def alert_dismiss(
 def alert_escalate(
     request: Request,
     user: AlertWorker,
-    alert_id: int,
+    alert_id: AlertId,
     case_id: Annotated[str, Form(pattern="^[0-9]{0,12}$")] = "",
     note: NoteF = "",
 ) -> Response:
@@ -345,7 +348,7 @@ def cases(
 def case(
     request: Request,
     user: MonitorReader,
-    case_id: int,
+    case_id: CaseId,
     names: NamesQ = False,
 ) -> dict[str, Any]:
     """One case: its alerts with their review status, its notes and status changes."""
@@ -383,7 +386,7 @@ def case(
 def case_update(
     request: Request,
     user: PrivacyOfficer,
-    case_id: int,
+    case_id: CaseId,
     status: Annotated[str, Form(max_length=16)] = "",
     note: NoteF = "",
 ) -> Response:
