@@ -1,20 +1,27 @@
 """Benchmark: the filtered breach list and its JSON twin under 20 concurrent clients.
 
-Starts ``phiwatch serve`` (uvicorn, one process) on a free 127.0.0.1 port over a new
-SQLite store holding the bundled portal snapshot (7,012 breaches), then runs 20
-concurrent keep-alive clients (httpx, asyncio, in this process) against
+Starts ``phiwatch serve`` (uvicorn) on a free 127.0.0.1 port over a new SQLite
+store holding the bundled portal snapshot (7,012 breaches), then runs 20
+concurrent keep-alive clients against
 
 * ``/registry/breaches.json?type=hacking&since=2015-01-01&sort=-affected`` (JSON twin)
 * ``/registry/breaches?type=hacking&since=2015-01-01&sort=-affected``      (HTML page)
 
 authenticated with an API token, for a fixed number of requests each, after a
-warm-up. Reports p50/p95/p99 latency and requests per second. The load
-generator shares the machine's cores with the server, as it would on one box.
+warm-up. Reports p50/p95/p99 latency and requests per second, for each
+``--workers`` count asked for (default: 1 and 2 processes).
+
+The clients are a minimal HTTP/1.1 keep-alive loop on asyncio streams in this
+process (a general-purpose client such as httpx spends more CPU per request
+than the server does, and the clients share the server's two cores). Each
+response's status and length are checked. As a reference, the same clients
+run against a bare FastAPI route returning a constant JSON object, served by
+the same uvicorn: the floor of any page on this stack.
 
 Goals (issue 3): p95 under 50 ms for the JSON twin and under 100 ms for the
 HTML page on a 2-core machine.
 
-Usage: python benchmarks/web_registry_load.py [--requests 2000] [--clients 20]
+Usage: python benchmarks/web_registry_load.py [--requests 2000] [--clients 20] [--workers 1 2]
 """
 
 from __future__ import annotations
@@ -28,17 +35,32 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-
-import httpx
 
 QUERY = "type=hacking&since=2015-01-01&sort=-affected"
 TARGETS = {
     "JSON twin": f"/registry/breaches.json?{QUERY}",
     "HTML page": f"/registry/breaches?{QUERY}",
 }
+
+# The floor: a bare FastAPI app with one constant route, on the same uvicorn settings.
+_BARE_APP = textwrap.dedent(
+    """
+    import sys, uvicorn
+    from fastapi import FastAPI
+    app = FastAPI()
+
+    @app.get("/bare.json")
+    async def bare() -> dict:
+        return {"ok": True, "rows": [{"id": i, "entity": "x" * 20} for i in range(50)]}
+
+    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning",
+                access_log=False)
+    """
+)
 
 
 def _free_port() -> int:
@@ -74,25 +96,63 @@ def _prepare(data_dir: Path) -> str:
     return token
 
 
-async def _client(base: str, path: str, token: str, count: int, latencies: list[float]) -> None:
-    headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
+class Connection:
+    """One keep-alive HTTP/1.1 connection: send a GET, read exactly one response."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, port: int) -> Connection:
+        return cls(*await asyncio.open_connection("127.0.0.1", port))
+
+    async def get(self, request: bytes) -> tuple[int, bytes]:
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {
+            name.strip().lower(): value.strip()
+            for name, _, value in (line.partition(":") for line in lines[1:] if line)
+        }
+        if headers.get("transfer-encoding") == "chunked":
+            body = bytearray()
+            while size := int((await self.reader.readuntil(b"\r\n")).strip(), 16):
+                body += await self.reader.readexactly(size + 2)
+                del body[-2:]
+            await self.reader.readuntil(b"\r\n")
+            return status, bytes(body)
+        return status, await self.reader.readexactly(int(headers["content-length"]))
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def _request(path: str, token: str | None) -> bytes:
+    auth = f"Authorization: Bearer {token}\r\n" if token else ""
+    return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}\r\n".encode()
+
+
+async def _client(port: int, request: bytes, count: int, latencies: list[float]) -> None:
+    connection = await Connection.open(port)
+    try:
         for _ in range(count):
             start = time.perf_counter()
-            response = await client.get(path)
+            status, body = await connection.get(request)
             latencies.append(time.perf_counter() - start)
-            if response.status_code != 200:
-                raise RuntimeError(f"{path} answered {response.status_code}: {response.text[:200]}")
+            if status != 200:
+                raise RuntimeError(f"answered {status}: {body[:200]!r}")
+    finally:
+        connection.close()
 
 
-async def _load(base: str, path: str, token: str, clients: int, total: int) -> dict[str, float]:
-    await asyncio.gather(*(_client(base, path, token, 5, []) for _ in range(clients)))  # warm-up
+async def _load(port: int, path: str, token: str | None, clients: int, total: int) -> dict:
+    request = _request(path, token)
+    await asyncio.gather(*(_client(port, request, 10, []) for _ in range(clients)))  # warm-up
     latencies: list[float] = []
     per_client = max(1, total // clients)
     start = time.perf_counter()
-    await asyncio.gather(
-        *(_client(base, path, token, per_client, latencies) for _ in range(clients))
-    )
+    await asyncio.gather(*(_client(port, request, per_client, latencies) for _ in range(clients)))
     elapsed = time.perf_counter() - start
     cuts = statistics.quantiles(latencies, n=100)
     return {
@@ -104,50 +164,73 @@ async def _load(base: str, path: str, token: str, clients: int, total: int) -> d
     }
 
 
+def _wait_for(port: int, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the server did not start") from None
+            time.sleep(0.2)
+
+
+def _serve(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    _wait_for(port, server)
+    time.sleep(1.0)  # every worker listening, not just the first
+    return server
+
+
+def _measure(
+    command: list[str], env: dict[str, str], port: int, targets: dict[str, str], token, args
+) -> dict[str, dict]:
+    server = _serve(command, env, port)
+    try:
+        return {
+            name: asyncio.run(_load(port, path, token, args.clients, args.requests))
+            for name, path in targets.items()
+        }
+    finally:
+        server.terminate()
+        server.wait(15)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000, help="requests per target")
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
+    rows: list[tuple[str, int, dict]] = []
     with tempfile.TemporaryDirectory() as folder:
         data_dir = Path(folder)
         token = _prepare(data_dir)
-        port = _free_port()
         env = {**os.environ, "PHIWATCH_DATA_DIR": str(data_dir)}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "phiwatch", "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    httpx.get(f"{base}/healthz", timeout=1)
-                    break
-                except httpx.HTTPError:
-                    if time.monotonic() > deadline:
-                        raise RuntimeError("phiwatch serve did not start") from None
-                    time.sleep(0.2)
-            results = {
-                name: asyncio.run(_load(base, path, token, args.clients, args.requests))
-                for name, path in TARGETS.items()
-            }
-        finally:
-            server.terminate()
-            server.wait(10)
+        for workers in args.workers:
+            port = _free_port()
+            command = [sys.executable, "-m", "phiwatch", "serve", "--port", str(port)]
+            command += ["--workers", str(workers)]
+            for name, result in _measure(command, env, port, TARGETS, token, args).items():
+                rows.append((name, workers, result))
+        port = _free_port()
+        bare = [sys.executable, "-c", _BARE_APP, str(port)]
+        floor = _measure(bare, env, port, {"bare FastAPI route": "/bare.json"}, None, args)
+        rows.extend((name, 1, result) for name, result in floor.items())
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     print(
         f"web registry load, {datetime.now(UTC).date()}, {os.cpu_count()} cores, {memory:.0f} GiB, "
-        f"Python {platform.python_version()}, {args.clients} clients"
+        f"Python {platform.python_version()}, {args.clients} clients, "
+        f"load average before: {os.getloadavg()[0]:.1f}"
     )
-    print("| target | requests | req/s | p50 ms | p95 ms | p99 ms |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for name, r in results.items():
+    print("| target | workers | requests | req/s | p50 ms | p95 ms | p99 ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, workers, r in rows:
         print(
-            f"| {name} | {r['requests']:.0f} | {r['rps']:.0f} | {r['p50']:.1f} | "
+            f"| {name} | {workers} | {r['requests']:.0f} | {r['rps']:.0f} | {r['p50']:.1f} | "
             f"{r['p95']:.1f} | {r['p99']:.1f} |"
         )
 
