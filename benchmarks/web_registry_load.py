@@ -146,7 +146,9 @@ async def _client(port: int, request: bytes, count: int, latencies: list[float])
         connection.close()
 
 
-async def _load(port: int, path: str, token: str | None, clients: int, total: int) -> dict:
+async def _load(
+    port: int, path: str, token: str | None, clients: int, total: int
+) -> dict[str, float]:
     request = _request(path, token)
     await asyncio.gather(*(_client(port, request, 10, []) for _ in range(clients)))  # warm-up
     latencies: list[float] = []
@@ -186,8 +188,13 @@ def _serve(command: list[str], env: dict[str, str], port: int) -> subprocess.Pop
 
 
 def _measure(
-    command: list[str], env: dict[str, str], port: int, targets: dict[str, str], token, args
-) -> dict[str, dict]:
+    command: list[str],
+    env: dict[str, str],
+    port: int,
+    targets: dict[str, str],
+    token: str | None,
+    args: argparse.Namespace,
+) -> dict[str, dict[str, float]]:
     server = _serve(command, env, port)
     try:
         return {
@@ -205,7 +212,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
-    rows: list[tuple[str, int, dict]] = []
+    rows: list[tuple[str, int, dict[str, float]]] = []
     with tempfile.TemporaryDirectory() as folder:
         data_dir = Path(folder)
         token = _prepare(data_dir)
