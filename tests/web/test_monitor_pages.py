@@ -17,9 +17,12 @@ from pathlib import Path
 import pytest
 
 from phiwatch import monitor
-from phiwatch.security import Role, iter_events
+from phiwatch.config import load_settings
+from phiwatch.security import Role, add_user, iter_events
+from phiwatch.store import open_store
+from phiwatch.web import create_app
 from tests.monitor.detect.hospital import START, Hospital, pseudonym, run_pipeline
-from tests.web.conftest import WebEnv, csrf_from
+from tests.web.conftest import PASSWORD, WebEnv, csrf_from
 
 DAYS = range(12)
 INCIDENT_DAY = 8
@@ -365,3 +368,47 @@ def test_empty_queue_before_any_detection(web: WebEnv, tmp_path: Path) -> None:
     body = client.get("/monitor.json").json()
     assert body["total"] == 0 and body["alerts"] == [] and body["pages"] == 1
     assert "No alerts match." in client.get("/monitor").text
+
+
+# --- the same on PostgreSQL ------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_review_queue_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    settings = load_settings(environ={}, data_dir=str(tmp_path / "data"), database_url=postgres_url)
+    store = open_store(settings)
+    try:
+        env = WebEnv(settings=settings, store=store, app=create_app(settings, store=store))
+        for role in (Role.privacy_officer, Role.reviewer):
+            info = add_user(store, settings, role.value.replace("_", "-"), role, password=PASSWORD)
+            env.user_ids[role] = info.id
+        scene = build_scene(env)
+        officer = env.signed_in(Role.privacy_officer)
+        queue = officer.get("/monitor.json?per_page=2").json()
+        assert queue["total"] == 3 and queue["alerts"][0]["id"] == scene.bulk["id"]
+        assert [
+            a["id"]
+            for a in officer.get(
+                f"/monitor.json?detector=vip_access&user={scene.pseudonym('dr-a')[:8]}"
+            ).json()["alerts"]
+        ] == [scene.vip_a["id"]]
+        page = f"/monitor/alerts/{scene.vip_a['id']}"
+        assert _post(officer, f"{page}/dismiss", page, reason="benign").status_code == 303
+        assert officer.get("/monitor.json").json()["counts"]["dismissed"] == 1
+        page = f"/monitor/alerts/{scene.vip_b['id']}"
+        assert _post(officer, f"{page}/assign", page, assignee="reviewer").status_code == 303
+        reviewer = env.signed_in(Role.reviewer)
+        assert [a["id"] for a in reviewer.get("/monitor.json").json()["alerts"]] == [
+            scene.vip_b["id"]
+        ]
+        moved = _post(officer, f"{page}/escalate", page, case_id=str(scene.bulk["case"]))
+        assert moved.headers["location"] == f"/monitor/cases/{scene.bulk['case']}"
+        case = officer.get(f"/monitor/cases/{scene.bulk['case']}.json").json()["case"]
+        assert case["status"] == "reviewing"
+        assert sorted(a["id"] for a in case["alert_list"]) == sorted(
+            [scene.bulk["id"], scene.vip_b["id"]]
+        )
+        events = officer.get(f"/monitor/alerts/{scene.vip_b['id']}.json").json()["events"]
+        assert [e["reason"] for e in events] == ["unexplained"]
+    finally:
+        store.close()
