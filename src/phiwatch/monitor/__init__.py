@@ -10,6 +10,7 @@ Public API (see docs/monitor.md)::
     detect(settings, store)                                  # detectors -> alerts in cases
     list_alerts(store); list_cases(store); update_case(store, 1, status="reviewing")
     explain_access(settings, store, user="emp-1", patient="pat-9")
+    review_queue(store); dismiss_alert(store, 7, "benign", by="alice")   # the review queue
 
 Detectors are TOML files under ``phiwatch/monitor/detectors/`` (see docs/detectors.md).
 """
