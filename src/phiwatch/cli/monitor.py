@@ -14,6 +14,7 @@ import typer
 
 from phiwatch import monitor
 from phiwatch.cli._context import settings, store
+from phiwatch.cli._dates import day_option
 from phiwatch.cli._output import FormatOption, OutputFormat, emit, emit_record, say
 from phiwatch.cli._progress import make_progress
 from phiwatch.errors import InputError
@@ -185,13 +186,7 @@ def detect_command(
 
     Example: phiwatch monitor detect --since 2026-01-01 -f json
     """
-    start = None
-    if since is not None:
-        try:
-            start = date.fromisoformat(since)
-        except ValueError:
-            raise InputError("--since expects a date YYYY-MM-DD") from None
-    emit_record(_detect_once(config_path, full, start), fmt)
+    emit_record(_detect_once(config_path, full, day_option(since, "--since")), fmt)
 
 
 @monitor_app.command("run")
@@ -371,3 +366,6 @@ def evaluate_command(
         f"{k} {v}" for k, v in sorted(result["benign_alerts_by_detector"].items())
     )
     emit_record(result, fmt)
+
+
+from phiwatch.cli import monitor_review as _monitor_review  # noqa: E402, F401  (registers queue, assign, acknowledge, dismiss, escalate)
