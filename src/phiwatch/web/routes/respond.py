@@ -89,7 +89,7 @@ def _incident_data(request: Request, user: Principal, incident_id: int) -> dict[
         "title": f"Incident {incident_id}: {record['title']}",
         "incident": record,
         "scope": scope,
-        "chart": {"labels": list(by_state), "values": list(by_state.values())},
+        "chart": {"states": list(by_state), "counts": list(by_state.values())},
         "obligations": respond.incident_obligations(
             state.store, incident_id, settings=state.settings
         ),
