@@ -27,6 +27,7 @@ from pathlib import Path
 from phiwatch import respond
 from phiwatch.config import Settings, load_settings
 from phiwatch.monitor import Lake, ingest, load_context, pseudonym_key, pseudonymise
+from phiwatch.security import enable_field_encryption
 from phiwatch.store import open_store
 
 SECRET = "benchmark-secret-" + "x" * 32
@@ -63,6 +64,7 @@ def _prepare(settings: Settings, work: Path, patients: int) -> None:
             }
             out.write(json.dumps(event) + "\n")
     store = open_store(settings)
+    enable_field_encryption(store, settings)
     started = time.perf_counter()
     load_context(settings, store, [context])
     print(f"setup: context loaded in {time.perf_counter() - started:.1f} s", flush=True)
@@ -82,6 +84,7 @@ def main() -> None:
     if not (work / "data").exists():
         _prepare(settings, work, args.patients)
     store = open_store(settings)
+    enable_field_encryption(store, settings)
 
     started = time.perf_counter()
     connection = Lake.of(settings).connect()

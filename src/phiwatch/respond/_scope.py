@@ -46,8 +46,8 @@ def _compute(store: Store, incident_id: int) -> dict[str, Any]:
         sources = list(
             session.scalars(select(IncidentSource).where(IncidentSource.incident_id == incident_id))
         )
-        facts = patient_facts(session, pseudonyms)
         discovered = incident.discovered
+        facts = patient_facts(session, pseudonyms, on=discovered)
     by_state: Counter[str] = Counter()
     minors = deceased = unreachable = 0
     for pseudonym in pseudonyms:

@@ -17,9 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 
 from phiwatch.config import Settings
 from phiwatch.errors import InputError, NotFoundError
@@ -28,6 +28,7 @@ from phiwatch.respond._context import known_patients
 from phiwatch.store import Store
 from phiwatch.store.models.respond import AffectedIndividual, Incident, IncidentSource
 
+_AFFECTED = cast(Table, AffectedIndividual.__table__)
 ELEMENTS = ("demographics", "ssn", "insurance", "clinical", "payment")
 
 # What an access touched, read from the event's subtype (CSV metric name or FHIR code).
@@ -266,5 +267,6 @@ def store_source(store: Store, incident_id: int, found: Found, elements: set[str
             for p in sorted(found.patients)
         ]
         for start in range(0, len(rows), 10_000):
-            session.execute(insert(AffectedIndividual), rows[start : start + 10_000])
+            # Core executemany: the ORM's bulk path costs several times more per row.
+            session.execute(insert(_AFFECTED), rows[start : start + 10_000])
         return source.id
