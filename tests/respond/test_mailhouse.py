@@ -71,6 +71,23 @@ def test_letter_ids_are_stable_across_runs(world: World, tmp_path: Path) -> None
     assert not (tmp_path / "a" / "letter-individual.pdf").exists()
 
 
+def test_worker_processes_write_the_same_file(world: World, tmp_path: Path) -> None:
+    incident = ready_incident(world)
+    one = respond.write_mailhouse(
+        world.settings, world.store, incident, tmp_path / "one", templates=False, workers=1
+    )
+    two = respond.write_mailhouse(
+        world.settings, world.store, incident, tmp_path / "two", templates=False, workers=2
+    )
+    first = (tmp_path / "one" / "recipients.csv").read_bytes()
+    assert first == (tmp_path / "two" / "recipients.csv").read_bytes()
+    assert one["files"] == two["files"]
+    assert sorted(p.name for p in (tmp_path / "two").iterdir()) == [
+        "manifest.json",
+        "recipients.csv",
+    ]
+
+
 def test_missing_facts_leave_no_folder(world: World, tmp_path: Path) -> None:
     incident = ready_incident(world, facts={"organisation": "Clinic"})
     target = tmp_path / "notices" / "m"

@@ -176,7 +176,11 @@ def letters_command(
             letter_date=_day(letter_date, "--letter-date"),
             progress=advance,
         )
-    say(f"Wrote {result['letters']:,} letters; {result['unreachable']:,} without a postal address")
+    unreachable = result["unreachable"]
+    say(
+        f"Wrote {result['letters']:,} letters"
+        + (f"; {unreachable:,} without a postal address" if unreachable is not None else "")
+    )
     if limit is None:
         _record_given(incident, "individuals", given_on)
     elif given_on:

@@ -14,11 +14,12 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from phiwatch.respond._context import patient_version
+from phiwatch.respond._context import _minor_birth_hashes, patient_version
 from phiwatch.store.models.monitor import Patient, Person
 from phiwatch.store.models.respond import AffectedIndividual
 
@@ -76,22 +77,42 @@ def affected_pseudonyms(session: Session, incident_id: int) -> list[str]:
     )
 
 
-def _variant(birth: str | None, deceased: bool, on: date) -> str:
+def _variant(minor: bool, deceased: bool) -> str:
     if deceased:
         return "next_of_kin"
-    if birth:
-        try:
-            born = date.fromisoformat(birth[:10])
-        except ValueError:
-            return "individual"
-        age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-        if age < 18:
-            return "guardian"
-    return "individual"
+    return "guardian" if minor else "individual"
 
 
 def _clean(value: str | None) -> str:
     return " ".join(value.split()) if value else ""
+
+
+def _recipient(
+    incident_id: int, minors: set[str], row: tuple[Any, ...], deceased: bool
+) -> Recipient:
+    pseudonym, given, family, birth_hash, line, city, state, postal = row
+    return Recipient(
+        pseudonym=pseudonym,
+        letter_id=letter_id(incident_id, pseudonym),
+        variant=_variant(birth_hash in minors, deceased),
+        given=_clean(given),
+        family=_clean(family),
+        address_line=_clean(line),
+        city=_clean(city),
+        state=_clean(state).upper(),
+        postal_code=_clean(postal),
+    )
+
+
+_PERSON_COLUMNS = (
+    Person.given,
+    Person.family,
+    Person.birth_date_hash,  # a minor is told by its keyed hash: one decryption fewer a row
+    Person.address_line,
+    Person.city,
+    Person.state,
+    Person.postal_code,
+)
 
 
 def recipients(
@@ -102,8 +123,11 @@ def recipients(
     whether a letter can be posted; those that cannot are for the substitute notice.
 
     ``on`` is the day minors are counted on (the day of discovery, as in the scope).
+    For a few chosen people (e-mail consent); a whole incident streams faster with
+    :func:`incident_recipients`.
     """
     version = patient_version(session)
+    minors = _minor_birth_hashes(session, on)
     for start in range(0, len(pseudonyms), chunk):
         part = pseudonyms[start : start + chunk]
         found: dict[str, Recipient] = {}
@@ -116,32 +140,94 @@ def recipients(
                 ).all()
             )
             rows = session.execute(
-                select(
-                    Person.pseudonym,
-                    Person.given,
-                    Person.family,
-                    Person.birth_date,
-                    Person.address_line,
-                    Person.city,
-                    Person.state,
-                    Person.postal_code,
-                ).where(
+                select(Person.pseudonym, *_PERSON_COLUMNS).where(
                     Person.version_id == version,
                     Person.kind == "patient",
                     Person.pseudonym.in_(part),
                 )
             )
-            for pseudonym, given, family, birth, line, city, state, postal in rows:
-                fields = (_clean(line), _clean(city), _clean(state).upper(), _clean(postal))
-                found[pseudonym] = Recipient(
-                    pseudonym=pseudonym,
-                    letter_id=letter_id(incident_id, pseudonym),
-                    variant=_variant(birth, bool(deceased.get(pseudonym)), on),
-                    given=_clean(given),
-                    family=_clean(family),
-                    address_line=fields[0],
-                    city=fields[1],
-                    state=fields[2],
-                    postal_code=fields[3],
+            for row in rows:
+                found[row[0]] = _recipient(
+                    incident_id, minors, tuple(row), bool(deceased.get(row[0], False))
                 )
         yield [found.get(p, p) for p in part]
+
+
+def split_points(session: Session, incident_id: int, parts: int) -> list[str | None]:
+    """Pseudonyms that cut an incident's individuals into ``parts`` ranges of equal size.
+
+    ``[None, p1, ..., None]``: range i is ``points[i] <= pseudonym < points[i + 1]``.
+    """
+    distinct = (
+        select(AffectedIndividual.patient_pseudonym.label("pseudonym"))
+        .where(AffectedIndividual.incident_id == incident_id)
+        .distinct()
+        .subquery()
+    )
+    total = session.scalar(select(func.count()).select_from(distinct)) or 0
+    points: list[str | None] = [None]
+    for i in range(1, parts):
+        cut = session.scalar(
+            select(distinct.c.pseudonym)
+            .order_by(distinct.c.pseudonym)
+            .offset(total * i // parts)
+            .limit(1)
+        )
+        if cut is not None and cut != points[-1]:
+            points.append(cut)
+    points.append(None)
+    return points
+
+
+def incident_recipients(
+    session: Session,
+    incident_id: int,
+    *,
+    on: date,
+    low: str | None = None,
+    high: str | None = None,
+    chunk: int = CHUNK,
+) -> Iterator[list[Recipient | str]]:
+    """Every individual of an incident (optionally ``low <= pseudonym < high``), in pseudonym
+    order, a chunk at a time: one streamed query joining the affected pseudonyms to the
+    context in force. Bare pseudonyms, as in :func:`recipients`, for those not in it.
+    """
+    version = patient_version(session) or -1
+    minors = _minor_birth_hashes(session, on)
+    distinct = select(AffectedIndividual.patient_pseudonym.label("pseudonym")).where(
+        AffectedIndividual.incident_id == incident_id
+    )
+    if low is not None:
+        distinct = distinct.where(AffectedIndividual.patient_pseudonym >= low)
+    if high is not None:
+        distinct = distinct.where(AffectedIndividual.patient_pseudonym < high)
+    affected = distinct.distinct().subquery()
+    # ``version_id + 0``: an expression, so that SQLite (no statistics) looks rows up by
+    # pseudonym instead of walking every row of the version for each individual.
+    query = (
+        select(affected.c.pseudonym, Person.id, Patient.deceased, *_PERSON_COLUMNS)
+        .select_from(affected)
+        .outerjoin(
+            Person,
+            and_(
+                Person.pseudonym == affected.c.pseudonym,
+                Person.version_id + 0 == version,
+                Person.kind == "patient",
+            ),
+        )
+        .outerjoin(
+            Patient,
+            and_(Patient.pseudonym == affected.c.pseudonym, Patient.version_id + 0 == version),
+        )
+        .order_by(affected.c.pseudonym)
+        .execution_options(yield_per=chunk)
+    )
+    for partition in session.execute(query).partitions():
+        batch: list[Recipient | str] = []
+        for row in partition:
+            pseudonym, person, deceased, *rest = row
+            if person is None:
+                batch.append(pseudonym)
+            else:
+                batch.append(_recipient(incident_id, minors, (pseudonym, *rest), bool(deceased)))
+        yield batch

@@ -80,9 +80,10 @@ def write_letters(
     """Write a letter for each affected individual with a postal address into ``out``.
 
     HTML files by default (``<letter id>.html``), PDF with ``pdf``; ``limit``
-    writes only the first letters (a print test). The folder appears whole or
-    not at all. Returns counts: written, by variant, and those without a
-    postal address (owed a substitute notice instead).
+    writes only the first letters (a print test; the rest are not read, and
+    ``unreachable`` is then ``None``). The folder appears whole or not at
+    all. Returns counts: written, by variant, and those without a postal
+    address (owed a substitute notice instead).
     """
     if limit is not None and limit < 1:
         raise InputError("--limit must be at least 1")
@@ -91,6 +92,7 @@ def write_letters(
     renderer = LetterRenderer(settings)
     written = 0
     unreachable = 0
+    stopped = False
     variants: Counter[str] = Counter()
     with fresh_folder(out) as folder, store.reader() as session:
         pseudonyms = affected_pseudonyms(session, incident_id)
@@ -110,6 +112,9 @@ def write_letters(
                 variants[person.variant] += 1
             if progress is not None:
                 progress(len(chunk))
+            if limit is not None and written >= limit:
+                stopped = True  # a print test: the rest need not be read
+                break
     return {
         "incident": incident_id,
         "out": str(out),
@@ -117,7 +122,7 @@ def write_letters(
         "individuals": len(pseudonyms),
         "letters": written,
         "by_variant": {v: variants[v] for v in VARIANTS},
-        "unreachable": unreachable,
+        "unreachable": None if stopped else unreachable,
     }
 
 
