@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
+from fastapi import Path as PathParam
 from fastapi import Query, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -26,6 +27,7 @@ from phiwatch.web._pages import Pages, render
 from phiwatch.web._phi import audit_phi
 from phiwatch.web._state import NavItem, app_state
 
+IncidentId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
 RespondReader = Annotated[Principal, RequireRole(Role.privacy_officer, Role.auditor)]
 
 pages = Pages(
@@ -106,13 +108,13 @@ def _incident_data(request: Request, user: Principal, incident_id: int) -> dict[
 
 
 @pages.page("/respond/incidents/{incident_id}", template="respond_incident.html")
-def incident(request: Request, user: RespondReader, incident_id: int) -> dict[str, Any]:
+def incident(request: Request, user: RespondReader, incident_id: IncidentId) -> dict[str, Any]:
     """One incident: scope by state, sources, deadlines, the assessment and its versions."""
     return _incident_data(request, user, incident_id)
 
 
 @pages.router.post("/respond/incidents/{incident_id}/assessment", include_in_schema=False)
-async def assess(request: Request, user: PrivacyOfficer, incident_id: int) -> Response:
+async def assess(request: Request, user: PrivacyOfficer, incident_id: IncidentId) -> Response:
     """Save the form's answers as a new assessment version (never an edit of the last one)."""
     form = await request.form()
     given: dict[str, str] = {}
@@ -140,7 +142,7 @@ async def assess(request: Request, user: PrivacyOfficer, incident_id: int) -> Re
 def letter(
     request: Request,
     user: PrivacyOfficer,
-    incident_id: int,
+    incident_id: IncidentId,
     variant: Annotated[str, Query(pattern="^(individual|guardian|next_of_kin)$")] = "individual",
     patient: Annotated[
         str | None, Query(max_length=64, description="An affected patient's pseudonym")
