@@ -16,12 +16,7 @@ from typing import Any
 
 from phiwatch.config import Settings
 from phiwatch.errors import InputError
-from phiwatch.respond._contacts import (
-    VARIANTS,
-    Recipient,
-    affected_pseudonyms,
-    recipients,
-)
+from phiwatch.respond._contacts import VARIANTS, Recipient, incident_recipients
 from phiwatch.respond._files import fresh_folder, write_file
 from phiwatch.respond._letters import LetterRenderer, load_letter_facts, recipient_context
 from phiwatch.respond._pdf import html_to_pdf
@@ -81,7 +76,7 @@ def write_letters(
 
     HTML files by default (``<letter id>.html``), PDF with ``pdf``; ``limit``
     writes only the first letters (a print test; the rest are not read, and
-    ``unreachable`` is then ``None``). The folder appears whole or not at
+    ``individuals`` and ``unreachable`` are then ``None``). The folder appears whole or not at
     all. Returns counts: written, by variant, and those without a postal
     address (owed a substitute notice instead).
     """
@@ -93,10 +88,11 @@ def write_letters(
     written = 0
     unreachable = 0
     stopped = False
+    seen = 0
     variants: Counter[str] = Counter()
     with fresh_folder(out) as folder, store.reader() as session:
-        pseudonyms = affected_pseudonyms(session, incident_id)
-        for chunk in recipients(session, incident_id, pseudonyms, on=letter.discovered):
+        for chunk in incident_recipients(session, incident_id, on=letter.discovered):
+            seen += len(chunk)
             for person in chunk:
                 if isinstance(person, str) or not person.mailable:
                     unreachable += 1
@@ -119,7 +115,7 @@ def write_letters(
         "incident": incident_id,
         "out": str(out),
         "format": "pdf" if pdf else "html",
-        "individuals": len(pseudonyms),
+        "individuals": None if stopped else seen,
         "letters": written,
         "by_variant": {v: variants[v] for v in VARIANTS},
         "unreachable": None if stopped else unreachable,
