@@ -57,7 +57,7 @@ STEPS = {
     ),
     "payment": (
         "Check your bank and card statements, and tell your bank or card company at once about "
-        "any charge you do not recognise."
+        "any charge you do not recognize."
     ),
 }
 ALWAYS_STEPS = (
