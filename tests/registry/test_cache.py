@@ -42,3 +42,33 @@ def test_stores_do_not_share_results(tmp_path, write_csv) -> None:
     finally:
         one.close()
         two.close()
+
+
+def test_an_import_by_another_process_shows_within_the_generation_ttl(
+    sqlite_store, write_csv, tmp_path
+) -> None:
+    """The web app reads the generation at most once a second; the CLI imports elsewhere."""
+    import subprocess
+    import sys
+    import time
+
+    from phiwatch.registry._cache import GENERATION_TTL_SECONDS
+
+    registry.import_file(sqlite_store, write_csv([row()], name="a.csv"))
+    assert registry.count_breaches(sqlite_store)[0] == 1
+    second = write_csv([row(), row(name="Second", affected="800")], name="b.csv")
+    url = str(sqlite_store.engine.url)
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from phiwatch import registry\n"
+        "from phiwatch.config import load_settings\n"
+        "from phiwatch.store import open_store\n"
+        "store = open_store(load_settings(environ={}, data_dir=sys.argv[1], database_url=sys.argv[2]))\n"
+        "registry.import_file(store, Path(sys.argv[3]))\n"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "other"), url, str(second)], check=True
+    )
+    time.sleep(GENERATION_TTL_SECONDS + 0.1)
+    assert registry.count_breaches(sqlite_store)[0] == 2

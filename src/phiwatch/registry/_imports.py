@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+from phiwatch.registry._cache import forget_generations
 from phiwatch.registry._importer import (
     ImportSummary,
     apply_plan,
@@ -65,7 +66,10 @@ def import_export(
             list_as_of=latest_as_of(session),
         )
         plan.summary.identical_to = import_identical_to(session, export.sha256, chosen_list)
-        return apply_plan(session, plan)
+        summary = apply_plan(session, plan)
+    if summary.changed:
+        forget_generations()
+    return summary
 
 
 def import_file(
