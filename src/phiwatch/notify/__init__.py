@@ -8,13 +8,14 @@ Public API (see docs/notify.md)::
     compose_watch_hits(store, settings)
     deliver(settings, store)        # outbox -> SMTP / webhooks, retries, rate limits
     message_for_link(store, settings, token) / answer_message(...) / unsubscribe_by_link(...)
+    enqueue(session, [Outgoing(key, kind, "po@example.org", subject, text)])  # other capabilities
 """
 
 from phiwatch.notify._compose import ComposeResult, compose, period_of
 from phiwatch.notify._deliver import DeliveryResult, deliver, message_id_of
 from phiwatch.notify._describe import describe_activity, describe_person
 from phiwatch.notify._links import LinkClaim, LinkSigner, sign_link, verify_link
-from phiwatch.notify._outbox import backoff, claim, outbox_counts
+from phiwatch.notify._outbox import Outgoing, backoff, claim, enqueue, outbox_counts
 from phiwatch.notify._patient import (
     MAX_WORDS,
     VERDICTS,
@@ -54,6 +55,7 @@ __all__ = [
     "ImportResult",
     "LinkClaim",
     "LinkSigner",
+    "Outgoing",
     "SmtpTarget",
     "SubscriptionRequest",
     "add_watch_contact",
@@ -66,6 +68,7 @@ __all__ = [
     "deliver",
     "describe_activity",
     "describe_person",
+    "enqueue",
     "import_subscriptions",
     "list_reports",
     "list_subscriptions",

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
 
+from phiwatch.notify._messages import insert_outbox
 from phiwatch.store import Store
 from phiwatch.store.models.notify import OutboxMessage
 
@@ -209,3 +212,47 @@ def outbox_counts(store: Store) -> dict[str, int]:
     counts = dict.fromkeys(("pending", "sending", "sent", "failed", "bounced"), 0)
     counts.update({status: int(n) for status, n in rows})
     return counts
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message another capability hands to the outbox (breach notices, deadline reminders).
+
+    ``key`` makes queuing idempotent: a key already in the outbox is skipped, so
+    a command run twice sends each message once.
+    """
+
+    key: str
+    kind: str
+    recipient: str
+    subject: str
+    text: str
+    html: str | None = None
+    subscription_id: int | None = None
+
+
+def enqueue(session: Session, messages: Iterable[Outgoing]) -> None:
+    """Queue e-mail ``messages`` in the caller's transaction (delivered by ``notify send``)."""
+    now = datetime.now(UTC)
+    insert_outbox(
+        session,
+        [
+            {
+                "idempotency_key": m.key,
+                "kind": m.kind,
+                "channel": "email",
+                "subscription_id": m.subscription_id,
+                "recipient": m.recipient,
+                "domain": m.recipient.rsplit("@", 1)[-1].lower(),
+                "subject": m.subject,
+                "body_text": m.text,
+                "body_html": m.html,
+                "items": None,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for m in messages
+        ],
+    )

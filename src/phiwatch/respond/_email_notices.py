@@ -11,12 +11,13 @@ makes a second run queue nothing twice.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
 from phiwatch.config import Settings
+from phiwatch.notify import Outgoing, enqueue
 from phiwatch.respond._contacts import CHUNK, Recipient, affected_pseudonyms, letter_id, recipients
 from phiwatch.respond._letters import LetterRenderer, load_letter_facts, recipient_context
 from phiwatch.security import enable_field_encryption
@@ -38,7 +39,6 @@ def queue_email_notices(
     letter = load_letter_facts(store, incident_id, letter_date=letter_date)
     base = letter.context()
     renderer = LetterRenderer(settings)
-    now = datetime.now(UTC)
     queued = already = 0
     with store.reader() as session:
         pseudonyms = affected_pseudonyms(session, incident_id)
@@ -73,7 +73,7 @@ def queue_email_notices(
                 )
             )
         )
-    messages: list[OutboxMessage] = []
+    messages: list[Outgoing] = []
     for person in people:
         if isinstance(person, str):  # agreed to e-mail, but no longer in the context
             person = Recipient(
@@ -86,26 +86,19 @@ def queue_email_notices(
         subscription, email, domain = consent[person.pseudonym]
         context = {**base, **recipient_context(person)}
         messages.append(
-            OutboxMessage(
-                idempotency_key=key,
+            Outgoing(
+                key=key,
                 kind=KIND,
-                channel="email",
-                subscription_id=subscription,
                 recipient=email,
-                domain=domain.lower(),
                 subject=renderer.subject(context),
-                body_text=renderer.letter("letter.txt", context),
-                body_html=renderer.letter("letter.html", context),
-                items=None,
-                status="pending",
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
+                text=renderer.letter("letter.txt", context),
+                html=renderer.letter("letter.html", context),
+                subscription_id=subscription,
             )
         )
         queued += 1
     with store.transaction() as session:
-        session.add_all(messages)
+        enqueue(session, messages)
     return {
         "incident": incident_id,
         "individuals": len(pseudonyms),

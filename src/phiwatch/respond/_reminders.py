@@ -15,14 +15,14 @@ patient data. notify's sender (``phiwatch notify send``) delivers them.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
 from phiwatch.config import Settings
 from phiwatch.errors import ConfigurationError
-from phiwatch.notify._messages import insert_outbox
+from phiwatch.notify import Outgoing, enqueue
 from phiwatch.respond._status import status
 from phiwatch.security import enable_field_encryption
 from phiwatch.store import Store
@@ -112,31 +112,13 @@ def remind(store: Store, settings: Settings, *, today: date | None = None) -> di
             if keys
             else set()
         )
-    now = datetime.now(UTC)
-    rows: list[dict[str, Any]] = []
+    outgoing: list[Outgoing] = []
     queued: list[dict[str, Any]] = []
     for row, threshold, key in wanted:
         if key in existing:
             continue
         subject, body = _text(row, threshold)
-        rows.append(
-            {
-                "idempotency_key": key,
-                "kind": KIND,
-                "channel": "email",
-                "subscription_id": None,
-                "recipient": officer,
-                "domain": officer.rsplit("@", 1)[1].lower(),
-                "subject": subject,
-                "body_text": body,
-                "body_html": None,
-                "items": None,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
-        )
+        outgoing.append(Outgoing(key=key, kind=KIND, recipient=officer, subject=subject, text=body))
         queued.append(
             {
                 "incident": row["incident"],
@@ -147,5 +129,5 @@ def remind(store: Store, settings: Settings, *, today: date | None = None) -> di
             }
         )
     with store.transaction() as session:
-        insert_outbox(session, rows)
+        enqueue(session, outgoing)
     return {"today": today, "queued": queued, "already_queued": len(wanted) - len(queued)}
