@@ -6,7 +6,9 @@ Inputs are a FHIR Bulk Data export (``Patient.ndjson``, ``Practitioner.ndjson``,
 (``patients.csv``, ``workforce.csv``, ``encounters.csv``); see docs/formats.md.
 Files are parsed by DuckDB with explicit columns; each load becomes a new
 context version. Identifiers are pseudonymised with the lake's key so the
-context joins to the lake without clear identifiers.
+context joins to the lake without clear identifiers; the people's PHI is
+stored encrypted, with keyed hashes beside it for comparisons
+(``_person_keys``).
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from sqlalchemy import insert
+from sqlalchemy import String, bindparam, insert
 from sqlalchemy.orm import Session
 
 from phiwatch.config import Settings
 from phiwatch.errors import InputError
+from phiwatch.monitor._person_keys import hash_sources
 from phiwatch.monitor._pseudonym import pseudonym_key, pseudonymise
+from phiwatch.security import FieldCipher, KeyedHash, enable_field_encryption
 from phiwatch.store import Store
 from phiwatch.store.models.monitor import (
     CareRelationship,
@@ -252,11 +256,46 @@ def _tail(reference: Any) -> str | None:
     return str(reference).rsplit("/", 1)[-1]
 
 
+class _Digests:
+    """``KeyedHash`` digests made once per distinct value (cities, surnames and dates repeat).
+
+    The digest is the cipher's own ``keyed_hash``, so a stored hash is what
+    ``where(Person.family_hash == "Smith")`` computes; only the repeats are
+    saved.
+    """
+
+    _LIMIT = 500_000
+
+    def __init__(self, cipher: FieldCipher) -> None:
+        self._hash = cipher.keyed_hash
+        self._seen: dict[str, str] = {}
+
+    def __call__(self, value: str | None) -> str | None:
+        if value is None:
+            return None
+        digest = self._seen.get(value)
+        if digest is None:
+            digest = self._hash(value)
+            if len(self._seen) < self._LIMIT:
+                self._seen[value] = digest
+        return digest
+
+
+# Person rows carry their hash companions already digested (``_Digests``): these
+# parameters are plain strings, so ``KeyedHash`` does not hash them a second time.
+_PERSON_TABLE = Person.metadata.tables[Person.__tablename__]
+_HASH_COLUMNS = tuple(c.name for c in _PERSON_TABLE.columns if isinstance(c.type, KeyedHash))
+_INSERT_PERSON = insert(_PERSON_TABLE).values(
+    {name: bindparam(f"{name}_digest", type_=String(64)) for name in _HASH_COLUMNS}
+)
+
+
 class _Loader:
     """Collects rows for one context version and writes them in chunks."""
 
-    def __init__(self, key: bytes) -> None:
+    def __init__(self, key: bytes, digests: _Digests) -> None:
         self.key = key
+        self.digests = digests
         self.organizations: dict[str, str] = {}
         self.persons: list[dict[str, Any]] = []
         self.patients: list[dict[str, Any]] = []
@@ -267,6 +306,7 @@ class _Loader:
         return pseudonymise(self.key, identifier) if identifier else None
 
     def person(self, kind: str, row: dict[str, Any], identifier: str) -> None:
+        """One ``monitor_person`` row: the PHI (encrypted on write) and its hash companions."""
         self.persons.append(
             {
                 "kind": kind,
@@ -281,6 +321,18 @@ class _Loader:
                 "postal_code": row.get("postal_code"),
             }
         )
+        sources = hash_sources(
+            identifier=identifier,
+            family=row.get("family"),
+            given=row.get("given"),
+            birth_date=row.get("birth_date"),
+            line=row.get("line"),
+            city=row.get("city"),
+            postal_code=row.get("postal_code"),
+        )
+        record = self.persons[-1]
+        for name, value in sources.items():
+            record[f"{name}_digest"] = self.digests(value)
 
     def add(self, kind: str, row: dict[str, Any], path: Path, number: int) -> None:
         if kind == "organization":
@@ -373,7 +425,8 @@ def _flush(
         records: list[dict[str, Any]] = getattr(loader, name)
         if not records or (len(records) < _CHUNK and not final):
             continue
-        session.execute(insert(model), [{**r, "version_id": version_id} for r in records])
+        statement = _INSERT_PERSON if model is Person else insert(model)
+        session.execute(statement, [{**r, "version_id": version_id} for r in records])
         counts[name] += len(records)
         records.clear()
 
@@ -388,12 +441,15 @@ def load_context(
     """Load context files as one new version, in one transaction: a bad file writes nothing.
 
     Rows are inserted in chunks as they are read, so memory does not grow
-    with the size of the export.
+    with the size of the export. The people's PHI is encrypted as it is
+    written (Core ``insert`` on the model applies the column types), so
+    field encryption is switched on for ``store`` first.
     """
     started = time.perf_counter()
+    cipher = enable_field_encryption(store, settings)
     files = _context_files(paths)
     report = progress or (lambda _stage, _done, _total: None)
-    loader = _Loader(pseudonym_key(settings))
+    loader = _Loader(pseudonym_key(settings), _Digests(cipher))
     counts = dict.fromkeys(("persons", "patients", "workforce", "care"), 0)
     connection = duckdb.connect()
     connection.execute("SET enable_progress_bar = false")

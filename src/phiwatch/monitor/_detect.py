@@ -35,6 +35,7 @@ from phiwatch.monitor._detect_context import attach_context, attach_kin, context
 from phiwatch.monitor._detector_file import REQUIRED_COLUMNS, Detector
 from phiwatch.monitor._explain import explain
 from phiwatch.monitor._lake import Lake, Manifest
+from phiwatch.security import enable_field_encryption
 from phiwatch.store import Store
 from phiwatch.store.models.monitor import DetectionRun, DetectorWatermark
 
@@ -173,8 +174,13 @@ def detect(
     since: date | None = None,
     progress: Progress | None = None,
 ) -> DetectionResult:
-    """Run the enabled detectors over the lake days that changed since their watermarks."""
+    """Run the enabled detectors over the lake days that changed since their watermarks.
+
+    Field encryption is switched on for ``store``: "nearby address" reads a
+    few encrypted street lines of the context.
+    """
     started = time.perf_counter()
+    enable_field_encryption(store, settings)
     report = progress or (lambda _stage, _done, _total: None)
     config = config or load_detection_config(settings)
     manifests = Lake.of(settings).manifests()

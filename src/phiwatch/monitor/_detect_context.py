@@ -1,10 +1,15 @@
 """The context in force, copied from the store into a DuckDB connection for the detectors.
 
 Only pseudonyms, codes, flags and dates cross over (``workforce``,
-``patients``, ``care``). The one exception is :func:`attach_kin`, which reads
-names and addresses from ``monitor_person`` for the few (user, patient)
-pairs that stayed unexplained, and leaves only yes/no answers behind
-(``kin``: same surname, same address, nearby address).
+``patients``, ``care``). Names, birth dates and addresses are encrypted in
+``monitor_person``; the questions the detectors ask of them are answered
+from their keyed hashes (``*_hash``, see ``_person_keys``):
+:func:`employee_patient_records` matches staff to patients on the hashes
+of family name, given name and birth date, and :func:`attach_kin` compares
+surname, address, street, town and postal code hashes for the unexplained
+(user, patient) pairs. The one value decrypted is the house number, for the
+few pairs on the same street at different addresses ("nearby" needs
+arithmetic); only yes/no answers are left behind (``kin``).
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from phiwatch.monitor._person_keys import house_number
 from phiwatch.store import Store
 from phiwatch.store.models.monitor import CareRelationship, Patient, Person, WorkforceMember
 
@@ -142,9 +149,10 @@ def employee_patient_records(store: Store, cache_dir: Path | None = None) -> dic
 
     A roster rarely links the two (FHIR has no field for it), so the link is
     found the way a records clerk would: same family name, given name and
-    birth date. The store narrows patients to the staff's birth dates (one
-    scan); the rest is compared in memory and only pseudonyms are kept. The
-    pairs are cached per context version in ``cache_dir`` (pseudonyms only).
+    birth date, compared as keyed hashes (nothing is decrypted). The store
+    narrows patients to the staff's birth dates (one scan); the rest is
+    compared in memory and only pseudonyms are kept. The pairs are cached
+    per context version in ``cache_dir`` (pseudonyms only).
     """
     with store.reader() as session:
         newest = dict(
@@ -159,21 +167,23 @@ def employee_patient_records(store: Store, cache_dir: Path | None = None) -> dic
             cache = cache_dir / f"employee-records-{newest['workforce']}-{newest['patient']}.json"
             if cache.is_file():
                 return dict(json.loads(cache.read_text(encoding="utf-8")))
+        identity = (Person.pseudonym, Person.family_hash, Person.given_hash, Person.birth_date_hash)
         staff = session.execute(
-            select(Person.pseudonym, Person.family, Person.given, Person.birth_date).where(
+            select(*identity).where(
                 Person.kind == "workforce", Person.version_id == newest["workforce"]
             )
         ).all()
+        # A subquery, not bound values: a KeyedHash parameter would be hashed again.
         staff_births = (
-            select(Person.birth_date)
+            select(Person.birth_date_hash)
             .where(Person.kind == "workforce", Person.version_id == newest["workforce"])
             .scalar_subquery()
         )
         candidates = session.execute(
-            select(Person.pseudonym, Person.family, Person.given, Person.birth_date).where(
+            select(*identity).where(
                 Person.kind == "patient",
                 Person.version_id == newest["patient"],
-                Person.birth_date.in_(staff_births),
+                Person.birth_date_hash.in_(staff_births),
             )
         ).all()
     by_identity: dict[tuple[str | None, str | None, str | None], str] = {
@@ -199,10 +209,15 @@ def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
         yield values[start : start + _IN_CHUNK]
 
 
+def _newest_person_version(session: Session, kind: str) -> int | None:
+    version = session.scalar(select(func.max(Person.version_id)).where(Person.kind == kind))
+    return int(version) if version is not None else None
+
+
 def _persons(store: Store, kind: str, pseudonyms: Sequence[str]) -> list[Any]:
-    version = None
+    """The surname and address hashes of these people (newest version of ``kind``)."""
     with store.reader() as session:
-        version = session.scalar(select(func.max(Person.version_id)).where(Person.kind == kind))
+        version = _newest_person_version(session, kind)
         if version is None:
             return []
         rows: list[Any] = []
@@ -211,10 +226,11 @@ def _persons(store: Store, kind: str, pseudonyms: Sequence[str]) -> list[Any]:
                 session.execute(
                     select(
                         Person.pseudonym,
-                        Person.family,
-                        Person.address_line,
-                        Person.city,
-                        Person.postal_code,
+                        Person.family_hash,
+                        Person.address_hash,
+                        Person.street_hash,
+                        Person.city_hash,
+                        Person.postal_code_hash,
                     ).where(
                         Person.version_id == version,
                         Person.kind == kind,
@@ -225,25 +241,36 @@ def _persons(store: Store, kind: str, pseudonyms: Sequence[str]) -> list[Any]:
         return rows
 
 
-def _people_sql(table: str) -> str:
-    """Normalised surname and address parts (house number, street) of a person table."""
-    return f"""
-        SELECT pseudonym, lower(trim(family)) AS family,
-               lower(trim(regexp_replace(line, '\\s+', ' ', 'g'))) AS line,
-               TRY_CAST(regexp_extract(line, '^\\s*(\\d+)', 1) AS INTEGER) AS number,
-               lower(trim(regexp_replace(line, '^\\s*\\d+\\s*', ''))) AS street,
-               lower(trim(city)) AS city, trim(postal_code) AS postal_code
-        FROM {table}
-    """  # noqa: S608
+def _house_numbers(store: Store, kind: str, pseudonyms: Sequence[str]) -> list[tuple[str, int]]:
+    """House numbers of these people, from their decrypted street lines (kept in memory only)."""
+    with store.reader() as session:
+        version = _newest_person_version(session, kind)
+        if version is None:
+            return []
+        numbers: list[tuple[str, int]] = []
+        for chunk in _chunks(pseudonyms):
+            for pseudonym, line in session.execute(
+                select(Person.pseudonym, Person.address_line).where(
+                    Person.version_id == version,
+                    Person.kind == kind,
+                    Person.pseudonym.in_(chunk),
+                )
+            ):
+                number = house_number(line)
+                if number is not None:
+                    numbers.append((str(pseudonym), number))
+        return numbers
 
 
 _PERSON_COLUMNS = {
     "pseudonym": pa.string(),
     "family": pa.string(),
     "line": pa.string(),
+    "street": pa.string(),
     "city": pa.string(),
     "postal_code": pa.string(),
 }
+_NUMBER_COLUMNS = {"pseudonym": pa.string(), "number": pa.int64()}
 
 
 KIN_BULK_CUTOFF = 100  # user-days with this many unexplained patients are bulk access, not kin
@@ -252,8 +279,11 @@ KIN_BULK_CUTOFF = 100  # user-days with this many unexplained patients are bulk 
 def attach_kin(connection: duckdb.DuckDBPyConnection, store: Store, near_numbers: int = 10) -> None:
     """Table ``kin``: for each unexplained (user, patient) pair, how the two are related.
 
-    Reads the PHI of just those people, compares surnames and addresses in
-    memory, and keeps only the answers. Needs the ``access`` and
+    Compares the keyed hashes of just those people (surname, address line,
+    street, city, postal code) and keeps only the answers. "Nearby" (same
+    street, another address, house numbers at most ``near_numbers`` apart)
+    decrypts the street lines of the people in such pairs only, which needs
+    field encryption enabled on ``store``. Needs the ``access`` and
     ``window_daily`` tables; user-days with ``KIN_BULK_CUTOFF`` or more
     unexplained patients are skipped (bulk access covers them).
     """
@@ -273,24 +303,49 @@ def attach_kin(connection: duckdb.DuckDBPyConnection, store: Store, near_numbers
     _register(connection, "_kin_patients", _PERSON_COLUMNS, _persons(store, "patient", patients))
     try:
         connection.execute(
-            f"""
-            CREATE OR REPLACE TABLE kin AS
-            WITH pairs AS (SELECT * FROM kin_pairs),
-                 u AS ({_people_sql("_kin_users")}),
-                 t AS ({_people_sql("_kin_patients")})
+            """
+            CREATE OR REPLACE TEMP TABLE kin_hashes AS
             SELECT p.user_pseudonym, p.patient_pseudonym,
                    coalesce(u.family = t.family, false) AS same_surname,
                    coalesce(u.line = t.line AND (u.postal_code = t.postal_code
                             OR u.city = t.city), false) AS same_address,
-                   coalesce(u.street = t.street AND u.street <> '' AND u.line <> t.line
-                            AND abs(u.number - t.number) <= {int(near_numbers)}, false)
-                       AS near_address,
+                   coalesce(u.street = t.street AND u.line <> t.line, false) AS same_street,
                    coalesce(u.city = t.city OR u.postal_code = t.postal_code, false) AS same_town
-            FROM pairs p
-            JOIN u ON u.pseudonym = p.user_pseudonym
-            JOIN t ON t.pseudonym = p.patient_pseudonym
+            FROM kin_pairs p
+            JOIN _kin_users u ON u.pseudonym = p.user_pseudonym
+            JOIN _kin_patients t ON t.pseudonym = p.patient_pseudonym
+            """
+        )
+        street = connection.execute(
+            "SELECT user_pseudonym, patient_pseudonym FROM kin_hashes WHERE same_street"
+        ).fetchall()
+        neighbours = sorted({u for u, _ in street})
+        neighboured = sorted({p for _, p in street})
+        _register(
+            connection,
+            "_kin_user_numbers",
+            _NUMBER_COLUMNS,
+            _house_numbers(store, "workforce", neighbours),
+        )
+        _register(
+            connection,
+            "_kin_patient_numbers",
+            _NUMBER_COLUMNS,
+            _house_numbers(store, "patient", neighboured),
+        )
+        connection.execute(
+            f"""
+            CREATE OR REPLACE TABLE kin AS
+            SELECT k.user_pseudonym, k.patient_pseudonym, k.same_surname, k.same_address,
+                   coalesce(k.same_street AND abs(un.number - tn.number) <= {int(near_numbers)},
+                            false) AS near_address,
+                   k.same_town
+            FROM kin_hashes k
+            LEFT JOIN _kin_user_numbers un ON un.pseudonym = k.user_pseudonym
+            LEFT JOIN _kin_patient_numbers tn ON tn.pseudonym = k.patient_pseudonym
             """  # noqa: S608
         )
     finally:
-        connection.execute("DROP TABLE IF EXISTS _kin_users")
-        connection.execute("DROP TABLE IF EXISTS _kin_patients")
+        for table in ("_kin_users", "_kin_patients", "_kin_user_numbers", "_kin_patient_numbers"):
+            connection.execute(f"DROP TABLE IF EXISTS {table}")
+        connection.execute("DROP TABLE IF EXISTS kin_hashes")

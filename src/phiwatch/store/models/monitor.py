@@ -3,11 +3,14 @@
 Every ``context load`` creates a ``monitor_context_version``; rows carry the
 version they came with, so a detection run can name the roster in force.
 
-PHI lives in one table only: ``monitor_person`` holds the clear identifier,
-names, birth date and address of patients and workforce members (all
-``Text``, so a field-encryption layer can wrap them without a schema
-change). The other tables hold pseudonyms (the lake's keyed hashes), codes,
-flags and dates, and join to the lake on pseudonyms.
+PHI lives in one table only: ``monitor_person`` holds the identifier, names,
+birth date and address of patients and workforce members, each
+``EncryptedText`` (AES-GCM, see ``phiwatch.security``), with a ``KeyedHash``
+companion for every value that something compares: the detectors (same
+surname, same or nearby address, an employee's own chart) and respond's
+leaked-file matching compare digests, never the values. The other tables
+hold pseudonyms (the lake's keyed hashes), codes, flags and dates, and join
+to the lake on pseudonyms.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from phiwatch.security._fields import EncryptedText, KeyedHash
 from phiwatch.store.models._base import Base, utcnow
 
 
@@ -34,7 +38,16 @@ class ContextVersion(Base):
 
 
 class Person(Base):
-    """The PHI of a patient or a workforce member: the only table that holds any."""
+    """The PHI of a patient or a workforce member: the only table that holds any, encrypted.
+
+    The ``*_hash`` columns are keyed hashes (HMAC-SHA256 under the store's
+    hash key) of normalised values, written by ``load_context``:
+    ``identifier``, ``family``, ``given`` as they are (the store-wide
+    normalisation: case, accents, spacing), ``birth_date`` as an ISO date,
+    and the address parts with punctuation dropped too (``address_hash`` the
+    whole line, ``street_hash`` the line without its house number). ``state``
+    stays clear: a state is not one of HIPAA's identifiers.
+    """
 
     __tablename__ = "monitor_person"
 
@@ -44,14 +57,22 @@ class Person(Base):
     )
     kind: Mapped[str] = mapped_column(String(12))  # patient | workforce
     pseudonym: Mapped[str] = mapped_column(String(32), index=True)
-    identifier: Mapped[str] = mapped_column(Text)
-    family: Mapped[str | None] = mapped_column(Text)
-    given: Mapped[str | None] = mapped_column(Text)
-    birth_date: Mapped[str | None] = mapped_column(Text)
-    address_line: Mapped[str | None] = mapped_column(Text)
-    city: Mapped[str | None] = mapped_column(Text)
+    identifier: Mapped[str] = mapped_column(EncryptedText())
+    family: Mapped[str | None] = mapped_column(EncryptedText())
+    given: Mapped[str | None] = mapped_column(EncryptedText())
+    birth_date: Mapped[str | None] = mapped_column(EncryptedText())
+    address_line: Mapped[str | None] = mapped_column(EncryptedText())
+    city: Mapped[str | None] = mapped_column(EncryptedText())
     state: Mapped[str | None] = mapped_column(Text)
-    postal_code: Mapped[str | None] = mapped_column(Text)
+    postal_code: Mapped[str | None] = mapped_column(EncryptedText())
+    identifier_hash: Mapped[str | None] = mapped_column(KeyedHash())
+    family_hash: Mapped[str | None] = mapped_column(KeyedHash())
+    given_hash: Mapped[str | None] = mapped_column(KeyedHash())
+    birth_date_hash: Mapped[str | None] = mapped_column(KeyedHash())
+    address_hash: Mapped[str | None] = mapped_column(KeyedHash())
+    street_hash: Mapped[str | None] = mapped_column(KeyedHash())
+    city_hash: Mapped[str | None] = mapped_column(KeyedHash())
+    postal_code_hash: Mapped[str | None] = mapped_column(KeyedHash())
 
 
 class Patient(Base):
