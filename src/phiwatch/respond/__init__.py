@@ -52,6 +52,7 @@ from phiwatch.respond._letters import missing_elements
 from phiwatch.respond._mailhouse import write_mailhouse
 from phiwatch.respond._match import STRENGTHS, MatchResult, match_files
 from phiwatch.respond._notices import media_notice, substitute_notice
+from phiwatch.respond._preview import LetterPreview, letters_problem, preview_letter
 from phiwatch.respond._reminders import remind
 from phiwatch.respond._scope import compute_scope, latest_scope, scope_changes
 from phiwatch.respond._sources import (
@@ -76,6 +77,7 @@ __all__ = [
     "Facts",
     "Found",
     "LawEnforcementDelay",
+    "LetterPreview",
     "MatchResult",
     "Obligation",
     "StateRule",
@@ -97,6 +99,7 @@ __all__ = [
     "hhs_report_pdf",
     "incident_obligations",
     "latest_scope",
+    "letters_problem",
     "list_incidents",
     "mark_done",
     "match_files",
@@ -108,6 +111,7 @@ __all__ = [
     "open_incident",
     "parse_day",
     "prefill",
+    "preview_letter",
     "queue_email_notices",
     "registry_preview",
     "remind",

@@ -72,14 +72,9 @@ def _form_answers(store: Store, incident_id: int) -> dict[str, Any]:
 
 
 def _letters(request: Request, incident_id: int) -> dict[str, Any]:
-    """Whether letters can be written yet (R1's facts), and why not."""
-    from phiwatch.respond._letters import load_letter_facts
-
-    try:
-        load_letter_facts(_store(request), incident_id)
-    except PhiwatchError as exc:
-        return {"ready": False, "problem": str(exc), "variants": list(_VARIANTS)}
-    return {"ready": True, "problem": None, "variants": list(_VARIANTS)}
+    """Whether letters can be written yet (the incident's facts), and why not."""
+    problem = respond.letters_problem(_store(request), incident_id)
+    return {"ready": problem is None, "problem": problem, "variants": list(_VARIANTS)}
 
 
 def _incident_data(request: Request, user: Principal, incident_id: int) -> dict[str, Any]:
@@ -149,41 +144,25 @@ def letter(
     ] = None,
 ) -> dict[str, Any]:
     """A letter preview: a sample recipient per variant, or the letter one patient will get."""
-    from phiwatch.errors import NotFoundError
-    from phiwatch.respond._contacts import affected_pseudonyms, recipients
-    from phiwatch.respond._letter_files import SAMPLE
-    from phiwatch.respond._letters import LetterRenderer, load_letter_facts, recipient_context
-
     state = app_state(request)
-    facts = load_letter_facts(state.store, incident_id)
-    if patient is None:
-        recipient = SAMPLE[variant]
-    else:
-        with state.store.reader() as session:
-            if patient not in affected_pseudonyms(session, incident_id):
-                raise NotFoundError(f"incident {incident_id} has no affected patient {patient}")
-            chunk = next(recipients(session, incident_id, [patient], on=facts.discovered), [])
-        found = next((r for r in chunk if not isinstance(r, str)), None)
-        if found is None:
-            raise NotFoundError(f"patient {patient} is not in the context in force")
-        recipient = found
+    preview = respond.preview_letter(
+        state.store, state.settings, incident_id, variant=variant, patient=patient
+    )
+    if not preview.sample:
         audit_phi(
             request,
             user,
             action="view",
-            patients=[patient],
+            patients=[patient or ""],
             purpose=f"Incident/{incident_id}",
-            what=f"Letter/{recipient.letter_id}",
+            what=f"Letter/{preview.letter_id}",
             description="breach notice letter preview",
         )
-    html = LetterRenderer(state.settings).letter(
-        "letter.html", {**facts.context(), **recipient_context(recipient)}
-    )
     return {
         "title": f"Incident {incident_id}: letter preview",
         "incident": incident_id,
-        "variant": recipient.variant,
-        "sample": patient is None,
-        "letter_id": recipient.letter_id,
-        "html": html,
+        "variant": preview.variant,
+        "sample": preview.sample,
+        "letter_id": preview.letter_id,
+        "html": preview.html,
     }
