@@ -88,9 +88,10 @@ def test_the_pack_holds_the_whole_record_and_the_lake_events(world: World, tmp_p
     for pid in DR_PATIENTS | CLERK_PATIENTS:  # patient ids never appear in clear
         assert all(pid.encode() not in data for data in files.values())
 
-    manifest = dict(
-        reversed(line.split("  ", 1)) for line in files["MANIFEST.sha256"].decode().splitlines()
-    )
+    manifest: dict[str, str] = {}
+    for line in files["MANIFEST.sha256"].decode().splitlines():
+        digest, name = line.split("  ", 1)
+        manifest[name] = digest
     assert set(manifest) == set(files) - {"MANIFEST.sha256"}
     for name, digest in manifest.items():
         assert hashlib.sha256(files[name]).hexdigest() == digest

@@ -65,7 +65,9 @@ def test_every_shipped_rule_is_cited_and_dated() -> None:
         ({"IL": 10_000, "unknown": 900}, []),
     ],
 )
-def test_shipped_rules_as_a_table(by_state: dict[str, int], expected: list) -> None:
+def test_shipped_rules_as_a_table(
+    by_state: dict[str, int], expected: list[tuple[str, object]]
+) -> None:
     owed = state_obligations(shipped_rules(), discovered=DISCOVERED, by_state=by_state)
     assert [(o.notice, o.due) for o in owed] == expected
     for item in owed:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,9 +67,9 @@ class Scene:
     """The web app over the detected hospital, and which alert is which."""
 
     env: WebEnv
-    bulk: dict
-    vip_b: dict
-    vip_a: dict
+    bulk: dict[str, Any]
+    vip_b: dict[str, Any]
+    vip_a: dict[str, Any]
 
     def pseudonym(self, identifier: str) -> str:
         return pseudonym(self.env.settings, identifier)
@@ -79,7 +80,7 @@ def build_scene(env: WebEnv) -> Scene:
     alerts = monitor.list_alerts(env.store, limit=100)
     by_user = {(a["user_pseudonym"], a["title"]): a for a in alerts}
 
-    def find(user: str, word: str) -> dict:
+    def find(user: str, word: str) -> dict[str, Any]:
         p = pseudonym(env.settings, user)
         (match,) = [a for (u, title), a in by_user.items() if u == p and word in title]
         return match

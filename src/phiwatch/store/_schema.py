@@ -62,10 +62,12 @@ def _declared(path: Path) -> dict[str, object]:
     """The literal ``revision`` and ``down_revision`` a migration file assigns."""
     found: dict[str, object] = {}
     for node in ast.parse(path.read_text(encoding="utf-8"), str(path)).body:
-        target = node.target if isinstance(node, ast.AnnAssign) else None
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-        value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
+        target: ast.expr | None = None
+        value: ast.expr | None = None
+        if isinstance(node, ast.AnnAssign):
+            target, value = node.target, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
         if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
             found[target.id] = ast.literal_eval(value) if value is not None else None
     return found

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,10 +33,11 @@ def detected(cli: Cli, tmp_path: Path) -> Cli:
     return cli
 
 
-def _queue(cli: Cli, *args: str) -> list[dict]:
+def _queue(cli: Cli, *args: str) -> list[dict[str, Any]]:
     result = cli("monitor", "queue", "-f", "json", *args)
     assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+    rows: list[dict[str, Any]] = json.loads(result.stdout)
+    return rows
 
 
 def _open(cli: Cli):
@@ -43,7 +45,7 @@ def _open(cli: Cli):
     return settings, open_store(settings)
 
 
-def _review(cli: Cli, alert_id: int) -> dict:
+def _review(cli: Cli, alert_id: int) -> dict[str, Any]:
     _settings, store = _open(cli)
     try:
         return monitor.review_alert(store, alert_id)
