@@ -182,3 +182,13 @@ def test_bad_sizes_are_refused() -> None:
         HospitalConfig(users=3)
     with pytest.raises(InputError, match="unknown output format"):
         HospitalConfig(formats=("xml",))
+
+
+def test_a_clinic_too_small_for_every_role_still_simulates(tmp_path: Path) -> None:
+    """Thirty staff may hold no registrar or biller: that work is skipped, not a crash."""
+    tiny = HospitalConfig(users=30, patients=400, days=3, seed=11, attacks=True)
+    simulate_hospital(tiny, tmp_path)
+    events = sorted((tmp_path / "events").glob("access-log-*.csv"))
+    assert len(events) == 3
+    rows = sum(len(p.read_text(encoding="utf-8").splitlines()) - 1 for p in events)
+    assert rows > 0

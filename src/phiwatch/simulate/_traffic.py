@@ -110,6 +110,12 @@ class _Sessions:
     kind: list[np.ndarray]
 
     def add(self, user: np.ndarray, patient: np.ndarray, kind: str) -> None:
+        if len(user) == 0:
+            # No one holds the role (a small organisation may have no registrar or biller
+            # on staff): that work simply does not happen.
+            return
+        if len(user) != len(patient):
+            raise ValueError(f"{kind}: {len(user)} users for {len(patient)} patients")
         self.user.append(np.asarray(user, dtype=np.int64))
         self.patient.append(np.asarray(patient, dtype=np.int64))
         self.kind.append(np.full(len(user), KIND[kind], dtype=np.int64))
