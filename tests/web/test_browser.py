@@ -25,13 +25,16 @@ from phiwatch.web import OidcConfig, WebConfig
 from tests.web.conftest import PASSWORD, WebEnv
 
 CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
+# Every browser test module uses these marks: run with -m browser, skipped (saying why)
+# where Debian's chromium is absent.
+BROWSER_MARKS = [
     pytest.mark.browser,
     pytest.mark.skipif(
         not CHROMIUM.exists(),
         reason="Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
     ),
 ]
+pytestmark = BROWSER_MARKS
 
 
 def _free_port() -> int:

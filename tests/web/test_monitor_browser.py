@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from phiwatch import monitor
 from tests.web.conftest import WebEnv
 from tests.web.test_browser import (  # noqa: F401  (fixtures)
+    BROWSER_MARKS,
     CHROMIUM,
     _page,
     _sign_in,
@@ -25,13 +24,7 @@ from tests.web.test_browser import (  # noqa: F401  (fixtures)
 )
 from tests.web.test_monitor_pages import build_scene
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 def test_dismiss_an_alert_and_escalate_another(browser, web: WebEnv, artifacts: Path) -> None:  # noqa: F811

@@ -6,11 +6,10 @@ import csv
 import io
 from pathlib import Path
 
-import pytest
-
 from phiwatch import registry
 from tests.web.conftest import WebEnv
 from tests.web.test_browser import (  # noqa: F401  (fixtures)
+    BROWSER_MARKS,
     CHROMIUM,
     _page,
     _sign_in,
@@ -20,13 +19,7 @@ from tests.web.test_browser import (  # noqa: F401  (fixtures)
 )
 from tests.web.test_registry_pages import ARCHIVE, INVESTIGATION, _bundled
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 def test_registry_as_an_analyst(browser, web: WebEnv, artifacts: Path, tmp_path: Path) -> None:  # noqa: F811

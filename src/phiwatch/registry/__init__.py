@@ -38,10 +38,12 @@ from phiwatch.registry._watchlist import (
     remove_watch,
 )
 from phiwatch.registry.sources import PortalExport, PortalRecord, read_export
+from phiwatch.registry.sources._record import COLUMNS as PORTAL_COLUMNS
 
 __all__ = [
     "DEFAULT_SORT",
     "GROUPINGS",
+    "PORTAL_COLUMNS",
     "BreachDelta",
     "BreachFilter",
     "BreachType",

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from phiwatch.store import Store
 from phiwatch.store.models.registry import RegistryImport
@@ -38,7 +39,8 @@ _NEWEST_IMPORT = select(func.max(RegistryImport.__table__.c.id))
 # (``forget_generations``); one in another process (the CLI beside a running web app)
 # shows within this long.
 GENERATION_TTL_SECONDS = 1.0
-_generations: dict[int, tuple[int, float]] = {}
+# Keyed by the engine itself (weakly), not its id(): a new store may reuse a closed one's id.
+_generations: weakref.WeakKeyDictionary[Engine, tuple[int, float]] = weakref.WeakKeyDictionary()
 
 
 def generation(store: Store) -> int:
@@ -49,12 +51,12 @@ def generation(store: Store) -> int:
     connection rather than a session, halved the cost of a cached page.
     """
     now = time.monotonic()
-    known = _generations.get(id(store.engine))
+    known = _generations.get(store.engine)
     if known is not None and now - known[1] < GENERATION_TTL_SECONDS:
         return known[0]
     with store.engine.connect() as connection:
         value = int(connection.scalar(_NEWEST_IMPORT) or 0)
-    _generations[id(store.engine)] = (value, now)
+    _generations[store.engine] = (value, now)
     return value
 
 

@@ -30,18 +30,6 @@ from phiwatch.respond._letters import LetterRenderer
 from phiwatch.respond._scope import compute_scope, latest_scope
 from phiwatch.store import Store, open_store
 
-# The breach portal's export columns (public), in order: what a preview row is read from.
-PORTAL_COLUMNS = (
-    "Name of Covered Entity",
-    "State",
-    "Covered Entity Type",
-    "Individuals Affected",
-    "Breach Submission Date",
-    "Type of Breach",
-    "Location of Breached Information",
-    "Business Associate Present",
-    "Web Description",
-)
 # OCR's form groups PHI as Clinical, Demographic, Financial and Other.
 OCR_PHI_TYPES = {
     "demographics": "Demographic",
@@ -130,7 +118,7 @@ def registry_preview(report: dict[str, Any]) -> dict[str, Any]:
         export = folder / "preview.csv"
         with export.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(PORTAL_COLUMNS)
+            writer.writerow(registry.PORTAL_COLUMNS)
             writer.writerow(portal_cells(report))
         scratch = open_store(load_settings(environ={}, data_dir=str(folder / "data")))
         try:

@@ -8,7 +8,6 @@ against what the web's review pages read (``monitor.review_alert``).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,19 +17,14 @@ from phiwatch.config import load_settings
 from phiwatch.security import Role, add_user
 from phiwatch.store import open_store
 from tests.conftest import Cli
-from tests.monitor.detect.test_detectors import base_hospital, bulk_positive, vip_positive
+from tests.monitor.detect.test_cli import loaded  # noqa: F401  (fixture)
 
 
 @pytest.fixture
-def detected(cli: Cli, tmp_path: Path) -> Cli:
-    hospital = base_hospital()
-    vip_positive(hospital)
-    bulk_positive(hospital)
-    context, events = hospital.write(tmp_path / "input")
-    assert cli("monitor", "context", "load", str(context)).exit_code == 0
-    assert cli("monitor", "ingest", str(events)).exit_code == 0
-    assert cli("monitor", "detect").exit_code == 0
-    return cli
+def detected(loaded: Cli) -> Cli:  # noqa: F811  (the imported fixture)
+    """The test hospital of test_cli.py (a VIP snooped on, a bulk pull), detected."""
+    assert loaded("monitor", "detect").exit_code == 0
+    return loaded
 
 
 def _queue(cli: Cli, *args: str) -> list[dict[str, Any]]:
