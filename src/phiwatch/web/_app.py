@@ -32,6 +32,8 @@ _HERE = Path(__file__).parent
 def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(_HERE / "templates"))
     templates.env.autoescape = True
+    # Templates ship inside the package and never change while the app runs: no stat() per render.
+    templates.env.auto_reload = False
     # Charts are drawn on the server (SVG); pages call these with the numbers they show.
     templates.env.globals["stacked_columns"] = stacked_columns
     templates.env.globals["horizontal_bars"] = horizontal_bars

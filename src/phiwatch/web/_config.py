@@ -32,6 +32,8 @@ class WebConfig:
     tls: bool = False
     behind_proxy: bool = False
     oidc: OidcConfig | None = None
+    # Seconds a proved API token is trusted without a database lookup (0: never).
+    remember_credentials: float = 1.0
 
     @property
     def secure_cookies(self) -> bool:

@@ -20,7 +20,6 @@ from typing import Any
 from uuid import UUID
 
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import Response
 from pydantic import BaseModel
 
 
@@ -63,12 +62,3 @@ def json_body(payload: Any) -> bytes:
         return _dumps(payload)
     except TypeError:
         return _dumps(jsonable_encoder(payload))
-
-
-class FastJSONResponse(Response):
-    """A JSON response encoded by :func:`json_body`."""
-
-    media_type = "application/json"
-
-    def render(self, content: Any) -> bytes:
-        return json_body(content)

@@ -11,6 +11,8 @@ from phiwatch.config import Settings
 from phiwatch.security import Role
 from phiwatch.store import Store
 from phiwatch.web._config import WebConfig
+from phiwatch.web._credentials import RecentCredentials
+from phiwatch.web._page_cache import PageCache
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,11 @@ class AppState:
     templates: Jinja2Templates
     csrf_key: bytes
     nav: list[NavItem] = field(default_factory=list)
+    credentials: RecentCredentials = field(init=False)
+    page_cache: PageCache = field(default_factory=PageCache)
+
+    def __post_init__(self) -> None:
+        self.credentials = RecentCredentials(self.config.remember_credentials)
 
 
 def app_state(request: Request) -> AppState:

@@ -80,4 +80,5 @@ def create_api_token(
 def revoke_api_token(request: Request, user: CurrentUser, token_id: int) -> Response:
     """Revoke one of your tokens at once."""
     revoke_token(app_state(request).store, token_id, owner_id=user.user_id)
+    app_state(request).credentials.forget()
     return RedirectResponse("/account", status_code=303)
