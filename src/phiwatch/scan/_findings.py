@@ -75,17 +75,17 @@ class Finding:
         return mask(self.text)
 
     def with_source(self, source: str | None, location: str | None = None) -> Finding:
-        return Finding(
-            entity=self.entity,
-            start=self.start,
-            end=self.end,
-            line=self.line,
-            confidence=self.confidence,
-            recognizer=self.recognizer,
-            reason=self.reason,
-            text=self.text,
-            source=source,
-            location=location if location is not None else self.location,
+        return new_finding(
+            self.entity,
+            self.start,
+            self.end,
+            self.line,
+            self.confidence,
+            self.recognizer,
+            self.reason,
+            self.text,
+            source,
+            location if location is not None else self.location,
         )
 
     def as_dict(self, *, show: bool = False) -> dict[str, Any]:
@@ -101,3 +101,50 @@ class Finding:
             "reason": self.reason.describe(),
             "text": self.text if show else self.masked,
         }
+
+
+_SETTERS = tuple(
+    getattr(Finding, name).__set__
+    for name in (
+        "entity", "start", "end", "line", "confidence", "recognizer", "reason", "text",
+        "source", "location",
+    )
+)  # fmt: skip
+
+
+def new_finding(
+    entity: str,
+    start: int,
+    end: int,
+    line: int,
+    confidence: float,
+    recognizer: str,
+    reason: Reason,
+    text: str,
+    source: str | None = None,
+    location: str | None = None,
+) -> Finding:
+    """``Finding(...)`` at less than half the cost, for the scanner's inner loop.
+
+    A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``
+    looked up anew each time; a text dense in identifiers creates thousands of
+    findings a second, so this sets the slots through their descriptors, bound once.
+    The result is an ordinary, equal and just as immutable ``Finding``.
+    """
+    finding = _new(Finding)
+    (set_entity, set_start, set_end, set_line, set_confidence, set_recognizer, set_reason,
+     set_text, set_source, set_location) = _SETTERS  # fmt: skip
+    set_entity(finding, entity)
+    set_start(finding, start)
+    set_end(finding, end)
+    set_line(finding, line)
+    set_confidence(finding, confidence)
+    set_recognizer(finding, recognizer)
+    set_reason(finding, reason)
+    set_text(finding, text)
+    set_source(finding, source)
+    set_location(finding, location)
+    return finding
+
+
+_new = object.__new__

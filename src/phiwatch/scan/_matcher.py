@@ -2,38 +2,53 @@
 
 Python's ``re`` walks the text once per pattern and is slow on alternations
 (about 2 MB/s for the full set); Hyperscan compiles every pattern into one
-automaton and reports each match with its leftmost start in a single pass,
-an order of magnitude faster. The ``re`` engine stays as the fallback where
-Hyperscan cannot be imported or cannot compile a pattern, and as the
-reference the tests compare against.
+automaton and reports each match in a single pass, an order of magnitude
+faster. The ``re`` engine stays as the fallback where Hyperscan cannot be
+imported or cannot compile a pattern, and as the reference the tests compare
+against.
+
+A candidate is three integers, (pattern index, value start, value end): no
+match object, so a text dense in identifiers costs as little per candidate
+as the work allows. How each pattern's span is recovered from Hyperscan's
+report is decided once, when the matcher is built (``FIXED`` ... ``RECOVER``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
-import operator
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from phiwatch.scan._pattern import Pattern
 
 _sre_parse: Any = importlib.import_module("re._parser")  # the parser behind re, for widths
 
-Candidate = tuple[int, "re.Match[bytes]"]
-"""(pattern index, the match): the match gives the span and the ``value`` group."""
+Candidate = tuple[int, int, int]
+"""(pattern index, start, end) of the part to report: the ``value`` group where the pattern
+has one (a label such as "MRN:" is context, not PHI), else the whole match."""
+
+_Found = tuple[int, int, int, int, int]
+"""(match start, -match end, pattern index, value start, value end), before ``_normalise``."""
 
 MAX_LOOKBACK = 1024
 """Longest match searched for when only its end is known."""
-SOM_WIDTH = 96
-"""Patterns that can match more than this many bytes (names, addresses, labelled numbers,
-unbounded repeats) ask Hyperscan for each match's start: searching for it afterwards in
-that many bytes costs more than Hyperscan's tracking. Shorter ones (the numeric
-identifiers, most of the candidates) recover the start with ``re``, which keeps the
-pass fast. A pattern with a prefilter always recovers (its prefilter's start is not
-the match's)."""
+
+
+# How a Hyperscan report becomes a candidate, decided per pattern, cheapest first.
+FIXED = 0
+"""Every match has the same width and there is no ``value`` group: the start is the end
+less the width, so Python does no matching at all (most numeric identifiers)."""
+SOM = 1
+"""Variable width, no ``value`` group: Hyperscan tracks the leftmost start (a few per
+cent slower a byte) and ``re`` confirms the span with one anchored match."""
+GROUP = 2
+"""A ``value`` group: Hyperscan gives the span, ``re`` finds the group within it."""
+RECOVER = 3
+"""A prefilter (its start is not the match's): ``re`` searches back from the end."""
+
 
 _hs: Any
 try:  # pragma: no cover - depends on the platform's wheel
@@ -46,39 +61,48 @@ class Matcher(Protocol):
     def candidates(self, data: bytes) -> list[Candidate]: ...
 
 
-_FIRST_THREE = operator.itemgetter(0, 1, 2)
-
-
-def _normalise(found: list[tuple[int, int, int, re.Match[bytes]]]) -> list[Candidate]:
+def _normalise(found: list[_Found]) -> list[Candidate]:
     """Leftmost-longest per pattern: drop matches nested in a longer one of the same pattern.
 
-    ``found`` holds (start, -end, pattern index, match). Hyperscan reports every
-    end offset a pattern can reach; overlapping matches are kept ("Mary Ann"
-    and "Ann Smith" become one name later), nested ones are noise.
+    Hyperscan reports every end offset a pattern can reach; overlapping matches are
+    kept ("Mary Ann" and "Ann Smith" become one name later), nested ones are noise.
+    The result is in (start, -end, pattern index) order, whichever engine found it.
     """
-    found.sort(key=_FIRST_THREE)
+    found.sort()
     result: list[Candidate] = []
+    append = result.append
     reach: dict[int, int] = {}
-    for _, negative_end, index, match in found:
-        if -negative_end <= reach.get(index, -1):
+    get = reach.get
+    for _, negative_end, index, value_start, value_end in found:
+        if -negative_end <= get(index, -1):
             continue
         reach[index] = -negative_end
-        result.append((index, match))
+        append((index, value_start, value_end))
     return result
 
 
-def _raw_width(pattern: Pattern) -> int:
-    return int(_sre_parse.parse(pattern.regex).getwidth()[1])
+def _widths(pattern: Pattern) -> tuple[int, int]:
+    low, high = _sre_parse.parse(pattern.regex).getwidth()
+    return int(low), int(high)
 
 
-def _needs_som(pattern: Pattern) -> bool:
+def _value_group(pattern: Pattern) -> int | str:
+    return "value" if "value" in pattern.compiled.groupindex else 0
+
+
+def _mode(pattern: Pattern) -> int:
     if pattern.prefilter is not None:
-        return False
-    return _raw_width(pattern) > SOM_WIDTH
+        return RECOVER
+    if _value_group(pattern) != 0:
+        return GROUP
+    low, high = _widths(pattern)
+    return FIXED if low == high else SOM
 
 
-def _max_width(pattern: Pattern) -> int:
-    return min(_raw_width(pattern), MAX_LOOKBACK)
+def _reach(pattern: Pattern) -> int:
+    """FIXED: the width; RECOVER: how far back from an end to search; else unused."""
+    low, high = _widths(pattern)
+    return low if low == high else min(high, MAX_LOOKBACK)
 
 
 class ReMatcher:
@@ -90,14 +114,15 @@ class ReMatcher:
 
     def __init__(self, patterns: Sequence[Pattern], indexes: Sequence[int] | None = None) -> None:
         chosen = range(len(patterns)) if indexes is None else indexes
-        self._compiled = [(i, patterns[i].compiled) for i in chosen]
+        self._compiled = [(i, patterns[i].compiled, _value_group(patterns[i])) for i in chosen]
 
-    def raw(self, data: bytes) -> list[tuple[int, int, int, re.Match[bytes]]]:
-        found: list[tuple[int, int, int, re.Match[bytes]]] = []
-        for index, compiled in self._compiled:
+    def raw(self, data: bytes) -> list[_Found]:
+        found: list[_Found] = []
+        for index, compiled, group in self._compiled:
             match = compiled.search(data)
             while match is not None:
-                found.append((match.start(), -match.end(), index, match))
+                start, end = match.span(group)
+                found.append((match.start(), -match.end(), index, start, end))
                 match = compiled.search(data, match.start() + 1)
         return found
 
@@ -114,13 +139,30 @@ workers load what the parent compiled (``export`` / ``preload``)."""
 def patterns_digest(patterns: Sequence[Pattern]) -> str:
     digest = hashlib.sha256()
     for pattern in patterns:
-        digest.update(f"{pattern.regex}\0{pattern.ignore_case}\0".encode())
+        digest.update(f"{pattern.regex}\0{pattern.ignore_case}\0{pattern.prefilter}\0".encode())
     return digest.hexdigest()
 
 
 def preload(digest: str, serialised: bytes | None, rejected: tuple[int, ...]) -> None:
     """Install a database compiled elsewhere (by the parent of a process pool)."""
     _COMPILED[digest] = (serialised, rejected)
+
+
+class _Scan:
+    """One thread's scratch space and match buffer, reused from call to call: building
+    them per call cost more than the Hyperscan pass on a one-kilobyte document."""
+
+    __slots__ = ("ends", "on_match", "scratch")
+
+    def __init__(self, scratch: Any) -> None:
+        self.scratch = scratch
+        self.ends: list[tuple[int, int, int]] = []
+        append = self.ends.append
+
+        def on_match(index: int, start: int, end: int, flags: int, context: object) -> None:
+            append((index, start, end))
+
+        self.on_match: Callable[[int, int, int, int, object], None] = on_match
 
 
 class HyperscanMatcher:
@@ -134,15 +176,16 @@ class HyperscanMatcher:
             _COMPILED[self.digest] = self._build(patterns)
         serialised, rejected = _COMPILED[self.digest]
         self._database: Any = None
-        self._scratch = threading.local()
+        self._local = threading.local()
         if serialised:
             self._database = _hs.loadb(serialised, _hs.HS_MODE_BLOCK)
             self._prototype = _hs.Scratch(self._database)
         self._fallback = ReMatcher(patterns, rejected) if rejected else None
         self.fallback_patterns = tuple(patterns[i].name for i in rejected)
         self._compiled = [p.compiled for p in patterns]
-        self._widths = [_max_width(p) for p in patterns]
-        self._som = [_needs_som(p) for p in patterns]
+        self._groups = [_value_group(p) for p in patterns]
+        self._modes = [_mode(p) for p in patterns]
+        self._widths = [_reach(p) for p in patterns]
 
     def export(self) -> tuple[str, bytes | None, tuple[int, ...]]:
         """What ``preload`` needs to rebuild this matcher in another process."""
@@ -163,7 +206,7 @@ class HyperscanMatcher:
     @staticmethod
     def _flags(pattern: Pattern) -> int:
         assert _hs is not None
-        flags = int(_hs.HS_FLAG_SOM_LEFTMOST) if _needs_som(pattern) else 0
+        flags = int(_hs.HS_FLAG_SOM_LEFTMOST) if _mode(pattern) in (SOM, GROUP) else 0
         if pattern.ignore_case:
             flags |= int(_hs.HS_FLAG_CASELESS)
         return flags
@@ -185,39 +228,53 @@ class HyperscanMatcher:
         return database
 
     def candidates(self, data: bytes) -> list[Candidate]:
-        ends: list[tuple[int, int, int]] = []
+        found: list[_Found] = []
         if self._database is not None and data:
-            append = ends.append
-
-            def on_match(index: int, start: int, end: int, flags: int, context: object) -> None:
-                append((index, start, end))
-
-            self._database.scan(data, match_event_handler=on_match, scratch=self._thread_scratch())
-        found: list[tuple[int, int, int, re.Match[bytes]]] = []
-        som = self._som
-        for index, start, end in ends:
-            if som[index]:
-                match = self._compiled[index].fullmatch(data, start, end)
-            else:
-                match = self._recover(data, index, end)
-            if match is not None:
-                found.append((match.start(), -end, index, match))
+            scan = self._thread_scan()
+            ends = scan.ends
+            try:
+                self._database.scan(data, match_event_handler=scan.on_match, scratch=scan.scratch)
+                self._spans(data, ends, found)
+            finally:
+                ends.clear()
         if self._fallback is not None:
             found.extend(self._fallback.raw(data))
         return _normalise(found)
 
-    def _thread_scratch(self) -> Any:
+    def _spans(self, data: bytes, ends: list[tuple[int, int, int]], found: list[_Found]) -> None:
+        """Turn Hyperscan's (index, start, end) reports into spans, each as its mode says."""
+        append = found.append
+        modes, widths, compiled, groups = self._modes, self._widths, self._compiled, self._groups
+        for index, start, end in ends:
+            mode = modes[index]
+            if mode == FIXED:
+                start = end - widths[index]
+                append((start, -end, index, start, end))
+                continue
+            if mode == RECOVER:
+                match = self._recover(data, index, end)
+            else:
+                match = compiled[index].fullmatch(data, start, end)
+            if match is None:
+                continue
+            if mode == GROUP:
+                value_start, value_end = match.span(groups[index])
+            else:
+                value_start, value_end = match.start(), end
+            append((match.start(), -end, index, value_start, value_end))
+
+    def _thread_scan(self) -> _Scan:
         """Hyperscan's scratch space is per thread (the gateway scans from a thread pool)."""
-        scratch = getattr(self._scratch, "value", None)
-        if scratch is None:
-            scratch = self._scratch.value = self._prototype.clone()
-        return scratch
+        scan: _Scan | None = getattr(self._local, "scan", None)
+        if scan is None:
+            scan = self._local.scan = _Scan(self._prototype.clone())
+        return scan
 
     def _recover(self, data: bytes, index: int, end: int) -> re.Match[bytes] | None:
         """The leftmost match of pattern ``index`` that ends at ``end``.
 
-        Hyperscan without start-of-match tracking runs about twice as fast and
-        reports only ends; ``re`` finds the start on the few bytes before it.
+        Hyperscan without start-of-match tracking runs faster and reports only ends;
+        ``re`` finds the start on the few bytes before it.
         """
         compiled = self._compiled[index]
         low = max(0, end - self._widths[index])

@@ -6,20 +6,26 @@ ordinary text. Large inputs are scanned in overlapping chunks so memory
 stays bounded: each chunk carries ``overlap`` bytes of the previous one as
 look-back context, and matches that start in its last ``overlap`` bytes are
 left to the next chunk, which sees them whole.
+
+Text dense in identifiers (a value every 40 bytes in a clinical export) makes
+the Python work per candidate the cost that counts, so the loop is kept lean:
+each pattern's rule is unpacked from one tuple, candidates and hits are plain
+tuples, a window's words are cut once (in C) for both the context and the
+negative words, ``Reason`` values are shared (they are immutable), and the
+line of a finding is counted only for findings that are reported.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from phiwatch.scan._config import ScanConfig
-from phiwatch.scan._findings import Finding, Reason
+from phiwatch.scan._findings import Finding, Reason, new_finding
 from phiwatch.scan._matcher import HyperscanMatcher, build_matcher
 from phiwatch.scan._pattern import Pattern
-from phiwatch.scan._recognizer import WORD_TOKENS, Recognizer
+from phiwatch.scan._recognizer import WORD_BYTES, Anything, Recognizer
 from phiwatch.scan._registry import build_recognizers
 
 CONTEXT_BEFORE = 48
@@ -36,13 +42,28 @@ class ColumnContext:
     headers: tuple[bytes, ...]
 
 
-@dataclass(slots=True)
-class _Hit:
-    start: int
-    end: int
-    score: float
-    recognizer: Recognizer
-    reason: Reason
+_Words = Callable[[Sequence[bytes], bytes], "str | None"]
+_Keys = frozenset[bytes] | Anything
+
+_Rule = tuple[
+    int,  # the recognizer's rank: its index in ``Scanner.recognizers``
+    str,  # the pattern's name
+    float,  # the pattern's score
+    bool,  # needs_context
+    _Keys,  # words that may be context words: a window with none of them has none
+    _Words,  # ... and the look-up of the first one
+    _Keys,  # the same for negative words
+    _Words,
+    Callable[[str], "bool | None"],  # the recognizer's ``check``
+    Callable[[str, float, str], float] | None,  # ``adjust_score`` where overridden
+    float,  # context boost
+    float,  # negative penalty
+]
+
+_Hit = tuple[int, int, float, int, Reason, str]
+"""(start, end, score, recognizer rank, reason, text): a candidate that passed."""
+
+_BY_POSITION: Callable[[_Hit], tuple[int, int]] = lambda hit: (hit[0], -hit[1])  # noqa: E731
 
 
 class Scanner:
@@ -70,10 +91,16 @@ class Scanner:
             for pattern in recognizer.patterns
         ]
         self._matcher = build_matcher([p for p, _ in self._patterns], engine=engine)
-        self._rank = {id(r): i for i, r in enumerate(self.recognizers)}
-        self._value_group: list[int | str] = [
-            "value" if "value" in p.compiled.groupindex else 0 for p, _ in self._patterns
+        rank = {id(r): i for i, r in enumerate(self.recognizers)}
+        self._rules: list[_Rule] = [
+            _rule(pattern, recognizer, rank[id(recognizer)])
+            for pattern, recognizer in self._patterns
         ]
+        self._entities = [r.entity for r in self.recognizers]
+        self._names = [r.name for r in self.recognizers]
+        self._nearby = [(r.requires_nearby, r.nearby_bytes) for r in self.recognizers]
+        self._any_nearby = any(needed for needed, _ in self._nearby)
+        self._reasons: dict[tuple[str, str | None, str | None, bool | None], Reason] = {}
 
     # -- public API -------------------------------------------------------------------
 
@@ -93,6 +120,8 @@ class Scanner:
     ) -> list[Finding]:
         """Findings in ``data`` (UTF-8 or any ASCII-compatible encoding)."""
         hits = self._hits(data, column_context)
+        if not hits:
+            return []
         return self._findings(data, hits, base=0, lines_before=0)
 
     def scan_stream(
@@ -114,7 +143,7 @@ class Scanner:
             more = _read_full(stream, chunk_size)
             last = not more
             limit = len(buffer) if last else len(buffer) - overlap
-            hits = [h for h in self._hits(buffer, column_context) if lead <= h.start < limit]
+            hits = [h for h in self._hits(buffer, column_context) if lead <= h[0] < limit]
             yield from self._findings(buffer, hits, base=base, lines_before=lines_before)
             if last:
                 return
@@ -128,112 +157,179 @@ class Scanner:
     # -- internals --------------------------------------------------------------------
 
     def _hits(self, data: bytes, column_context: ColumnContext | None) -> list[_Hit]:
-        hits: list[_Hit] = []
-        for index, match in self._matcher.candidates(data):
-            hit = self._evaluate(data, index, match, column_context)
-            if hit is not None:
-                hits.append(hit)
-        return self._resolve(data, hits)
+        """Every candidate that passes its recognizer's rules, overlaps resolved.
 
-    def _evaluate(
-        self,
-        data: bytes,
-        index: int,
-        match: re.Match[bytes],
-        column_context: ColumnContext | None,
-    ) -> _Hit | None:
-        pattern, recognizer = self._patterns[index]
-        start, end = match.span(self._value_group[index])
-        # Cheap rejections first: a "context only" pattern without its word, or a value
-        # the validators refuse, costs no further work.
-        context_word: str | None = None
-        tokens: list[bytes] = []
-        window = b""
-        if pattern.needs_context:
-            window, tokens = _window(data, start, end, column_context)
-            context_word = recognizer.context_words.first(tokens, window)
-            if context_word is None:
-                return None
-        text = data[start:end].decode("utf-8", "replace")
-        verdict = recognizer.check(text)
-        if verdict is False:
-            return None
-        try:
-            score = recognizer.adjust_score(text, pattern.score, pattern.name)
-        except Exception:  # a recognizer bug must not end the scan
-            return None
-        if score <= 0.0:
-            return None
-        if not pattern.needs_context:
-            window, tokens = _window(data, start, end, column_context)
-            context_word = recognizer.context_words.first(tokens, window)
-        if context_word is not None:
-            score += recognizer.context_boost
-        negative_word = None
-        if recognizer.negative_words:
-            negative_word = recognizer.negative_words.first(tokens, window)
-            if negative_word is not None:
-                score -= recognizer.negative_penalty
-        score = min(1.0, score)
-        if score < self.config.min_confidence:
-            return None
-        reason = Reason(
-            pattern=pattern.name,
-            context_word=context_word,
-            negative_word=negative_word,
-            validator="passed" if verdict else "not checked",
-        )
-        return _Hit(start, end, score, recognizer, reason)
+        The rules, in the order that rejects cheapest first: a "context only" pattern
+        without its word, a value the validators refuse, a score adjusted to nothing;
+        then context words raise the score, negative words lower it, and what falls
+        below ``min_confidence`` is dropped.
+        """
+        candidates = self._matcher.candidates(data)
+        if not candidates:
+            return []
+        rules = self._rules
+        reasons = self._reasons
+        minimum = self.config.min_confidence
+        hits: list[_Hit] = []
+        append = hits.append
+        for index, start, end in candidates:
+            (rank, name, score, needs_context, context_keys, first_context, negative_keys,
+             first_negative, check, adjust, boost, penalty) = rules[index]  # fmt: skip
+            window = b""
+            words: list[bytes] = []
+            context_word: str | None = None
+            if needs_context:
+                if column_context is None:
+                    window = data[max(0, start - CONTEXT_BEFORE) : end + CONTEXT_AFTER]
+                else:
+                    window = _table_window(data, start, end, column_context)
+                words = window.translate(WORD_BYTES).split()
+                if not context_keys.isdisjoint(words):
+                    context_word = first_context(words, window)
+                if context_word is None:
+                    continue
+            text = data[start:end].decode("utf-8", "replace")
+            verdict = check(text)
+            if verdict is False:
+                continue
+            if adjust is not None:
+                try:
+                    score = adjust(text, score, name)
+                except Exception:  # a recognizer bug must not end the scan
+                    score = 0.0
+            if score <= 0.0:
+                continue
+            if not needs_context:
+                if column_context is None:
+                    window = data[max(0, start - CONTEXT_BEFORE) : end + CONTEXT_AFTER]
+                else:
+                    window = _table_window(data, start, end, column_context)
+                words = window.translate(WORD_BYTES).split()
+                if not context_keys.isdisjoint(words):
+                    context_word = first_context(words, window)
+            if context_word is not None:
+                score += boost
+            negative_word = None
+            if not negative_keys.isdisjoint(words):
+                negative_word = first_negative(words, window)
+                if negative_word is not None:
+                    score -= penalty
+            if score > 1.0:
+                score = 1.0
+            if score < minimum:
+                continue
+            key = (name, context_word, negative_word, verdict)
+            reason = reasons.get(key)
+            if reason is None:
+                reason = reasons[key] = Reason(
+                    name, context_word, negative_word, "passed" if verdict else "not checked"
+                )
+            append((start, end, score, rank, reason, text))
+        if not hits:
+            return hits
+        return self._resolve(data, hits)
 
     def _resolve(self, data: bytes, hits: list[_Hit]) -> list[_Hit]:
         """One finding per span: same-type overlaps merge, different types keep the stronger."""
-        hits.sort(key=lambda h: (h.start, -h.end))
-        kept: list[_Hit] = []
-        for hit in hits:
-            if not kept or hit.start >= kept[-1].end:
+        hits.sort(key=_BY_POSITION)
+        kept: list[_Hit] = [hits[0]]
+        last = hits[0]
+        for hit in hits[1:]:
+            if hit[0] >= last[1]:
                 kept.append(hit)
+                last = hit
                 continue
-            previous = kept[-1]
-            if hit.recognizer is previous.recognizer:
-                previous.end = max(previous.end, hit.end)
-                if hit.score > previous.score:
-                    previous.score = hit.score
-                    previous.reason = hit.reason
-            elif self._stronger(hit, previous):
-                kept[-1] = hit
-        if any(h.recognizer.requires_nearby for h in kept):
-            kept = [h for i, h in enumerate(kept) if _neighbour_found(i, kept)]
+            if hit[3] == last[3]:  # the same recognizer: one value, widened
+                end = max(last[1], hit[1])
+                best = hit if hit[2] > last[2] else last
+                text = data[last[0] : end].decode("utf-8", "replace")
+                kept[-1] = last = (last[0], end, best[2], last[3], best[4], text)
+            elif _stronger(hit, last):
+                kept[-1] = last = hit
+        if self._any_nearby:
+            nearby = self._nearby
+            if any(nearby[h[3]][0] for h in kept):
+                kept = [h for i, h in enumerate(kept) if self._neighbour_found(i, kept)]
         return kept
 
-    def _stronger(self, hit: _Hit, other: _Hit) -> bool:
-        if hit.score != other.score:
-            return hit.score > other.score
-        length, other_length = hit.end - hit.start, other.end - other.start
-        if length != other_length:
-            return length > other_length
-        return self._rank[id(hit.recognizer)] < self._rank[id(other.recognizer)]
-
-    @staticmethod
-    def _findings(data: bytes, hits: list[_Hit], *, base: int, lines_before: int) -> list[Finding]:
+    def _findings(
+        self, data: bytes, hits: list[_Hit], *, base: int, lines_before: int
+    ) -> list[Finding]:
         findings: list[Finding] = []
+        append = findings.append
+        entities, names = self._entities, self._names
+        count = data.count
         line = lines_before + 1
         position = 0
-        for hit in hits:
-            line += data.count(b"\n", position, hit.start)
-            position = hit.start
-            findings.append(
-                Finding(
-                    entity=hit.recognizer.entity,
-                    start=base + hit.start,
-                    end=base + hit.end,
-                    line=line,
-                    confidence=round(hit.score, 3),
-                    recognizer=hit.recognizer.name,
-                    reason=hit.reason,
-                    text=data[hit.start : hit.end].decode("utf-8", "replace"),
+        for start, end, score, rank, reason, text in hits:
+            line += count(b"\n", position, start)
+            position = start
+            append(
+                new_finding(
+                    entities[rank],
+                    base + start,
+                    base + end,
+                    line,
+                    round(score, 3),
+                    names[rank],
+                    reason,
+                    text,
                 )
             )
         return findings
+
+    def _neighbour_found(self, index: int, hits: list[_Hit]) -> bool:
+        """Whether ``hits[index]`` needs no neighbour, or one of the types it needs is near.
+
+        ``hits`` are sorted by start and do not overlap, so the search walks outwards from
+        ``index`` and stops at the first hit beyond reach on each side.
+        """
+        hit = hits[index]
+        needed, reach = self._nearby[hit[3]]
+        if not needed:
+            return True
+        entities = self._entities
+        before = index - 1
+        while before >= 0 and hits[before][1] > hit[0] - reach:
+            if entities[hits[before][3]] in needed:
+                return True
+            before -= 1
+        after = index + 1
+        while after < len(hits) and hits[after][0] < hit[1] + reach:
+            if entities[hits[after][3]] in needed:
+                return True
+            after += 1
+        return False
+
+
+def _rule(pattern: Pattern, recognizer: Recognizer, rank: int) -> _Rule:
+    """Everything the scan loop needs about one pattern, looked up once."""
+    adjust = recognizer.adjust_score
+    overridden = getattr(adjust, "__func__", None) is not Recognizer.adjust_score
+    context, negative = recognizer.context_words, recognizer.negative_words
+    return (
+        rank,
+        pattern.name,
+        pattern.score,
+        pattern.needs_context,
+        context.keys if context else frozenset(),
+        context.first,
+        negative.keys if negative else frozenset(),
+        negative.first,
+        recognizer.check,
+        adjust if overridden else None,
+        recognizer.context_boost,
+        recognizer.negative_penalty,
+    )
+
+
+def _stronger(hit: _Hit, other: _Hit) -> bool:
+    if hit[2] != other[2]:
+        return hit[2] > other[2]
+    length, other_length = hit[1] - hit[0], other[1] - other[0]
+    if length != other_length:
+        return length > other_length
+    return hit[3] < other[3]
 
 
 def _read_full(stream: BinaryIO, size: int) -> bytes:
@@ -253,46 +349,18 @@ def _read_full(stream: BinaryIO, size: int) -> bytes:
     return b"".join(parts)
 
 
-def _window(
-    data: bytes, start: int, end: int, column_context: ColumnContext | None
-) -> tuple[bytes, list[bytes]]:
-    """The lower-cased bytes around a value where context words count, and their words."""
-    low, high = max(0, start - CONTEXT_BEFORE), end + CONTEXT_AFTER
-    header = b""
-    if column_context is not None:
-        # In a table, context is the cell's own row and its column's header, not
-        # the rows around it (a header two rows up must not lend its name).
-        line_start = data.rfind(b"\n", 0, start) + 1
-        line_end = data.find(b"\n", end)
-        low = max(low, line_start)
-        high = min(high, line_end) if line_end >= 0 else high
-        header = b" " + _header_for(data, line_start, start, column_context)
-    window = data[low:high].lower() + header
-    return window, WORD_TOKENS.findall(window)
+def _table_window(data: bytes, start: int, end: int, context: ColumnContext) -> bytes:
+    """The bytes where context words count for a cell of a delimited file.
 
-
-def _neighbour_found(index: int, hits: list[_Hit]) -> bool:
-    """Whether ``hits[index]`` needs no neighbour, or one of the types it needs is near.
-
-    ``hits`` are sorted by start and do not overlap, so the search walks outwards from
-    ``index`` and stops at the first hit beyond reach on each side.
+    In a table, context is the cell's own row and its column's header, not the rows
+    around it (a header two rows up must not lend its name).
     """
-    hit = hits[index]
-    needed = hit.recognizer.requires_nearby
-    if not needed:
-        return True
-    reach = hit.recognizer.nearby_bytes
-    before = index - 1
-    while before >= 0 and hits[before].end > hit.start - reach:
-        if hits[before].recognizer.entity in needed:
-            return True
-        before -= 1
-    after = index + 1
-    while after < len(hits) and hits[after].start < hit.end + reach:
-        if hits[after].recognizer.entity in needed:
-            return True
-        after += 1
-    return False
+    low, high = max(0, start - CONTEXT_BEFORE), end + CONTEXT_AFTER
+    line_start = data.rfind(b"\n", 0, start) + 1
+    line_end = data.find(b"\n", end)
+    low = max(low, line_start)
+    high = min(high, line_end) if line_end >= 0 else high
+    return data[low:high] + b" " + _header_for(data, line_start, start, context)
 
 
 def _header_for(data: bytes, line_start: int, start: int, context: ColumnContext) -> bytes:
