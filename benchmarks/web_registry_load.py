@@ -21,7 +21,18 @@ the same uvicorn: the floor of any page on this stack.
 Goals (issue 3): p95 under 50 ms for the JSON twin and under 100 ms for the
 HTML page on a 2-core machine.
 
+Latency under load depends on whatever else the machine runs, so the script
+also reports what one request costs the server in CPU, which does not: the
+same two addresses called N times in this process straight through the ASGI
+app (no socket, no HTTP parsing; ``time.process_time``, so worker threads
+count), signed in with the same token, both as served (the page cache warm)
+and with the page cache emptied before every request (the full route:
+validation, the view on a worker thread, rendering; the registry's own query
+cache still warm), next to the bare FastAPI route called the same way.
+``--in-process-only`` prints just that table (a few seconds).
+
 Usage: python benchmarks/web_registry_load.py [--requests 2000] [--clients 20] [--workers 1 2]
+       python benchmarks/web_registry_load.py --in-process-only [--calls 2000]
 """
 
 from __future__ import annotations
@@ -37,8 +48,10 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 QUERY = "type=hacking&since=2015-01-01&sort=-affected"
 TARGETS = {
@@ -61,6 +74,91 @@ _BARE_APP = textwrap.dedent(
                 access_log=False)
     """
 )
+
+
+class _AsgiCaller:
+    """Calls an ASGI app directly with a GET, as uvicorn would after parsing the request."""
+
+    def __init__(self, app: Any, token: str | None) -> None:
+        self.app = app
+        self.headers = [(b"host", b"127.0.0.1")]
+        if token:
+            self.headers.append((b"authorization", f"Bearer {token}".encode()))
+
+    async def get(self, target: str) -> int:
+        path, _, query = target.partition("?")
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": query.encode(),
+            "root_path": "",
+            "headers": self.headers,
+            "client": ("127.0.0.1", 40000),
+            "server": ("127.0.0.1", 8000),
+        }
+        status = 0
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+
+        await self.app(scope, receive, send)
+        if status != 200:
+            raise RuntimeError(f"{target} answered {status}")
+        return status
+
+
+def _cpu_per_call(
+    caller: _AsgiCaller, target: str, calls: int, before_each: Callable[[], None] | None = None
+) -> float:
+    """Milliseconds of process CPU (all threads) per call, after a warm-up."""
+
+    async def run(count: int) -> None:
+        for _ in range(count):
+            if before_each is not None:
+                before_each()
+            await caller.get(target)
+
+    asyncio.run(run(50))
+    start = time.process_time()
+    asyncio.run(run(calls))
+    return (time.process_time() - start) / calls * 1000
+
+
+def _in_process(data_dir: Path, token: str, calls: int) -> list[tuple[str, float]]:
+    """CPU per request through the ASGI apps in this process: the figure load cannot blur."""
+    from fastapi import FastAPI
+
+    from phiwatch.config import load_settings
+    from phiwatch.web import create_app
+
+    app = create_app(load_settings(environ={}, data_dir=str(data_dir)))
+    caller = _AsgiCaller(app, token)
+    cache = app.state.phiwatch.page_cache
+    rows = []
+    for name, target in TARGETS.items():
+        rows.append((f"{name}, as served", _cpu_per_call(caller, target, calls)))
+        rows.append(
+            (f"{name}, page cache emptied", _cpu_per_call(caller, target, calls, cache.clear))
+        )
+    bare = FastAPI()
+
+    @bare.get("/bare.json")
+    async def bare_route() -> dict[str, Any]:
+        return {"ok": True, "rows": [{"id": i, "entity": "x" * 20} for i in range(50)]}
+
+    rows.append(("bare FastAPI route", _cpu_per_call(_AsgiCaller(bare, None), "/bare.json", calls)))
+    app.state.phiwatch.store.close()
+    return rows
 
 
 def _free_port() -> int:
@@ -206,33 +304,51 @@ def _measure(
         server.wait(15)
 
 
+def _header() -> str:
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (
+        f"web registry, {datetime.now(UTC).date()}, {os.cpu_count()} cores, {memory:.0f} GiB, "
+        f"Python {platform.python_version()}, load average before: {os.getloadavg()[0]:.1f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000, help="requests per target")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--calls", type=int, default=2000, help="in-process calls per target")
+    parser.add_argument(
+        "--in-process-only", action="store_true", help="only the CPU per request, no load"
+    )
     args = parser.parse_args()
+    header = _header()
     rows: list[tuple[str, int, dict[str, float]]] = []
     with tempfile.TemporaryDirectory() as folder:
         data_dir = Path(folder)
         token = _prepare(data_dir)
+        cpu = _in_process(data_dir, token, args.calls)
         env = {**os.environ, "PHIWATCH_DATA_DIR": str(data_dir)}
-        for workers in args.workers:
+        for workers in [] if args.in_process_only else args.workers:
             port = _free_port()
             command = [sys.executable, "-m", "phiwatch", "serve", "--port", str(port)]
             command += ["--workers", str(workers)]
             for name, result in _measure(command, env, port, TARGETS, token, args).items():
                 rows.append((name, workers, result))
-        port = _free_port()
-        bare = [sys.executable, "-c", _BARE_APP, str(port)]
-        floor = _measure(bare, env, port, {"bare FastAPI route": "/bare.json"}, None, args)
-        rows.extend((name, 1, result) for name, result in floor.items())
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    print(
-        f"web registry load, {datetime.now(UTC).date()}, {os.cpu_count()} cores, {memory:.0f} GiB, "
-        f"Python {platform.python_version()}, {args.clients} clients, "
-        f"load average before: {os.getloadavg()[0]:.1f}"
-    )
+        if not args.in_process_only:
+            port = _free_port()
+            bare = [sys.executable, "-c", _BARE_APP, str(port)]
+            floor = _measure(bare, env, port, {"bare FastAPI route": "/bare.json"}, None, args)
+            rows.extend((name, 1, result) for name, result in floor.items())
+    print(header)
+    print(f"\nCPU per request in this process ({args.calls} calls each, ASGI, no socket):\n")
+    print("| target | CPU ms per request |")
+    print("|---|---:|")
+    for name, milliseconds in cpu:
+        print(f"| {name} | {milliseconds:.3f} |")
+    if not rows:
+        return
+    print(f"\nLoad: {args.clients} concurrent keep-alive clients on loopback:\n")
     print("| target | workers | requests | req/s | p50 ms | p95 ms | p99 ms |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, workers, r in rows:
