@@ -33,3 +33,31 @@ def test_normalise_entity(published: str, key: str) -> None:
 def test_not_a_suffix_inside_a_word() -> None:
     assert normalise_entity("Cornerstone Pac") == "cornerstone pac"
     assert normalise_entity("Incredible Health") == "incredible health"
+
+
+def test_batch_normalisation_gives_the_same_keys_as_one_at_a_time(portal_file) -> None:
+    """The importer's batch form must agree with the rules name by name, on every real name."""
+    import csv
+
+    from phiwatch.registry._names import normalise_entities
+
+    from .conftest import ARCHIVE_2024, INVESTIGATION_2024, INVESTIGATION_2026
+
+    names = [
+        "MHNU Corporation d/b/a Medical Home Network",
+        "Ambulnz Holdings, L.L.C.",
+        "ab.c.d. Inc",
+        "Clínica Señora de Guadalupe",
+        "St. Mary’s Medical Center",  # noqa: RUF001
+        "A\x01B Clinic",  # holds the batch form's separator: falls back, same key
+        "",
+    ]
+    for file in (ARCHIVE_2024, INVESTIGATION_2024, INVESTIGATION_2026):
+        with portal_file(file).open(newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.reader(handle))[1:]
+        names += [row[0] for row in rows if row]
+    assert len(names) > 7000
+    assert normalise_entities(names) == [normalise_entity(name) for name in names]
+    separator_free = [name for name in names if "\x01" not in name]
+    assert normalise_entities(separator_free) == [normalise_entity(n) for n in separator_free]
+    assert normalise_entities([]) == []

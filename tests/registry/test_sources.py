@@ -100,14 +100,14 @@ def test_newer_export_header_is_mapped_by_position(portal_file) -> None:
 
 @pytest.mark.parametrize("name", [ARCHIVE_2024, INVESTIGATION_2024, INVESTIGATION_2026])
 def test_fast_and_strict_parsers_agree_on_the_real_files(portal_file, name) -> None:
-    from phiwatch.registry.sources.portal_csv import _arrow_rows, _strict_rows, record_lines
+    from phiwatch.registry.sources.portal_csv import _arrow_columns, _strict_rows, record_lines
 
     path = portal_file(name)
     text = path.read_bytes().decode("utf-8")
-    fast = _arrow_rows(path.read_bytes())
+    fast = _arrow_columns(path.read_bytes())
     strict = _strict_rows(text, name)
     assert fast is not None
-    assert fast[1:] == [row.cells for row in strict]
+    assert list(zip(*fast, strict=True))[1:] == [row.cells for row in strict]
     assert record_lines(text) == [row.line for row in strict]
 
 

@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from phiwatch.errors import ConflictError
 from phiwatch.registry._vocab import ListName, labels_of_locations, labels_of_types
 from phiwatch.registry.sources import PortalExport, PortalRecord
+from phiwatch.registry.sources._record import ParsedRows
 from phiwatch.store.models.registry import (
     Breach,
     BreachChange,
@@ -63,7 +64,7 @@ _REPORTED_FIELDS = tuple(f for f in _VALUE_FIELDS if f != "entity_key")
 _BREACH_FIELDS = tuple(f for f in _VALUE_FIELDS if f != "description")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BreachDelta:
     """What happened to one breach in an import. ``changes`` maps field → (old, new)."""
 
@@ -108,8 +109,7 @@ class ImportSummary:
         return bool(self.new or self.updated or self.moved or self.relisted or self.delisted)
 
 
-@dataclass
-class _Stored:
+class _Stored(NamedTuple):
     """A stored breach as loaded for matching (its full values only when needed)."""
 
     id: int
@@ -122,12 +122,28 @@ class _Stored:
 
 
 @dataclass
+class NewBreaches:
+    """The rows an import adds: positions in ``parsed``, with the identity given to each."""
+
+    parsed: ParsedRows
+    positions: list[int] = field(default_factory=list)
+    uids: list[str] = field(default_factory=list)
+    ordinals: list[int] = field(default_factory=list)
+
+    def column(self, name: str) -> list[Any]:
+        values: list[Any] = getattr(self.parsed, name)
+        if len(self.positions) == len(values):  # every parsed row is new (a first import)
+            return values
+        return [values[k] for k in self.positions]
+
+
+@dataclass
 class ImportPlan:
     """What ``apply_plan`` will write."""
 
     summary: ImportSummary
     export: PortalExport
-    inserts: list[dict[str, Any]] = field(default_factory=list)
+    inserts: NewBreaches | None = None
     updates: list[dict[str, Any]] = field(default_factory=list)
     change_rows: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
 
@@ -167,7 +183,7 @@ def load_stored(session: Session) -> list[_Stored]:
         table.c.list_name,
         table.c.listed,
     )
-    return [_Stored(*row) for row in session.connection().execute(query).all()]
+    return list(map(_Stored._make, session.connection().execute(query).all()))
 
 
 def _stored_values(session: Session, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
@@ -224,7 +240,7 @@ def _match_identical(
 
 
 def _match_by_key(
-    records: dict[int, PortalRecord], free: Sequence[_Stored]
+    rows: Sequence[int], match_keys: dict[int, str], free: Sequence[_Stored]
 ) -> tuple[dict[int, _Stored], list[int]]:
     """Step 2: the remaining rows and breaches sharing a match key, paired in ordinal order."""
     by_key: dict[str, list[_Stored]] = defaultdict(list)
@@ -232,8 +248,10 @@ def _match_by_key(
         by_key[s.match_key].append(s)
     matches: dict[int, _Stored] = {}
     unmatched: list[int] = []
-    for index, record in records.items():
-        candidates = by_key.get(record.match_key)
+    if not by_key:  # nothing stored to match (a first import)
+        return matches, list(rows)
+    for index in rows:
+        candidates = by_key.get(match_keys[index])
         if candidates:
             matches[index] = candidates.pop(0)
         else:
@@ -251,7 +269,7 @@ def _rename_signature(values: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _match_renames(
-    records: dict[int, PortalRecord],
+    records: Callable[[int], PortalRecord],
     unmatched: list[int],
     candidates: dict[int, dict[str, Any]],
     stored_by_id: dict[int, _Stored],
@@ -262,7 +280,7 @@ def _match_renames(
         by_signature[_rename_signature(values)].append(breach_id)
     rows_by_signature: dict[tuple[Any, ...], list[int]] = defaultdict(list)
     for index in unmatched:
-        rows_by_signature[_rename_signature(records[index].stored_values())].append(index)
+        rows_by_signature[_rename_signature(records(index).stored_values())].append(index)
     renames: dict[int, _Stored] = {}
     for signature, indexes in rows_by_signature.items():
         olds = by_signature.get(signature, [])
@@ -288,9 +306,7 @@ def plan_import(
     ``list_as_of`` gives the snapshot date of the newest import of each list.
     Raises ``InputError`` for the first row that is new or changed and invalid.
     """
-    summary = ImportSummary(
-        file=export.name, list_name=list_name, as_of=as_of, records=len(export.rows)
-    )
+    summary = ImportSummary(file=export.name, list_name=list_name, as_of=as_of, records=export.size)
     plan = ImportPlan(summary=summary, export=export)
     hashes = export.hashes
     summary.repeated_rows = _repeated_rows(hashes)
@@ -303,12 +319,17 @@ def plan_import(
     moved_identical = {
         i: s for i, s in identical.items() if s.list_name != list_name or not s.listed
     }
-    records = {i: export.parse(i) for i in rest}
-    records.update({i: export.parse(i) for i in moved_identical})
+    to_parse = sorted([*rest, *moved_identical])
+    parsed = export.parse_many(to_parse)
+    position = dict(zip(to_parse, range(len(to_parse)), strict=True))
+
+    def record(index: int) -> PortalRecord:
+        return parsed.record(position[index])
 
     taken = {s.id for s in identical.values()}
     free = [s for s in eligible if s.id not in taken]
-    by_key, unmatched = _match_by_key({i: records[i] for i in rest}, free)
+    match_keys = dict(zip(to_parse, parsed.match_key, strict=True))
+    by_key, unmatched = _match_by_key(rest, match_keys, free)
     taken.update(s.id for s in by_key.values())
     rename_pool = [
         s.id for s in free if s.id not in taken and (s.list_name == list_name or not s.listed)
@@ -316,7 +337,7 @@ def plan_import(
     renames: dict[int, _Stored] = {}
     if unmatched and rename_pool:
         renames, unmatched = _match_renames(
-            records, unmatched, _stored_values(session, rename_pool), stored_by_id
+            record, unmatched, _stored_values(session, rename_pool), stored_by_id
         )
         taken.update(s.id for s in renames.values())
 
@@ -329,11 +350,10 @@ def plan_import(
         next_ordinal[s.match_key] = max(next_ordinal[s.match_key], s.ordinal)
 
     for index in sorted(changed):
-        _plan_update(plan, records[index], hashes[index], changed[index], old_values, next_ordinal)
+        _plan_update(plan, record(index), hashes[index], changed[index], old_values, next_ordinal)
 
-    taken_uids = {s.uid for s in stored}
-    for index in unmatched:
-        _plan_insert(plan, records[index], hashes[index], next_ordinal, taken_uids)
+    if unmatched:
+        _plan_inserts(plan, parsed, [position[i] for i in unmatched], next_ordinal, stored)
 
     gone = [s for s in stored if s.list_name == list_name and s.listed and s.id not in taken]
     gone_values = _stored_values(session, [s.id for s in gone])
@@ -401,29 +421,27 @@ def _plan_update(
     )
 
 
-def _plan_insert(
+def _plan_inserts(
     plan: ImportPlan,
-    record: PortalRecord,
-    digest: str,
+    parsed: ParsedRows,
+    positions: list[int],
     next_ordinal: dict[str, int],
-    taken_uids: set[str],
+    stored: Sequence[_Stored],
 ) -> None:
-    next_ordinal[record.match_key] += 1
-    ordinal = next_ordinal[record.match_key]
-    uid = _uid(record.match_key, ordinal, taken_uids)
-    plan.inserts.append(
-        {
-            **record.stored_values(),
-            "uid": uid,
-            "match_key": record.match_key,
-            "ordinal": ordinal,
-            "content_hash": digest,
-            "list_name": plan.summary.list_name.value,
-            "listed": True,
-        }
-    )
-    plan.summary.new += 1
-    plan.summary.deltas.append(BreachDelta(uid, record.entity_name, record.submitted_on, "new"))
+    """Give each new row its ordinal under its match key and its public id."""
+    new = NewBreaches(parsed, positions)
+    taken_uids = {s.uid for s in stored}
+    deltas = plan.summary.deltas
+    for k in positions:
+        match_key = parsed.match_key[k]
+        ordinal = next_ordinal[match_key] + 1
+        next_ordinal[match_key] = ordinal
+        uid = _uid(match_key, ordinal, taken_uids)
+        new.uids.append(uid)
+        new.ordinals.append(ordinal)
+        deltas.append(BreachDelta(uid, parsed.entity_name[k], parsed.submitted_on[k], "new"))
+    plan.inserts = new
+    plan.summary.new += len(positions)
 
 
 def _watch_matches(watch_key: str, entity_key: str) -> bool:
@@ -452,14 +470,8 @@ def apply_plan(session: Session, plan: ImportPlan) -> ImportSummary:
     session.add(entry)
     session.flush()
     summary.import_id = entry.id
-    descriptions: dict[str, str | None] = {}  # by uid, for new breaches
-    if plan.inserts:
-        rows = []
-        for r in plan.inserts:
-            row = {**r, "first_import_id": entry.id, "last_changed_import_id": entry.id}
-            descriptions[row["uid"]] = row.pop("description")
-            rows.append(row)
-        _insert_breaches(session, rows)
+    if plan.inserts is not None:
+        _insert_new(session, plan.inserts, entry.id, summary.list_name.value)
     changed_descriptions: dict[int, str | None] = {}  # by breach id, for updated breaches
     if plan.updates:
         # Group by key set: SQLAlchemy's bulk UPDATE by primary key wants uniform rows.
@@ -471,7 +483,8 @@ def apply_plan(session: Session, plan: ImportPlan) -> ImportSummary:
             by_shape[tuple(sorted(full))].append(full)
         for rows in by_shape.values():
             session.execute(update(Breach), rows)
-    _write_descriptions(session, entry.id, descriptions, changed_descriptions)
+    if changed_descriptions:
+        _replace_descriptions(session, changed_descriptions)
     if plan.change_rows:
         session.execute(
             insert(BreachChange),
@@ -484,54 +497,102 @@ def apply_plan(session: Session, plan: ImportPlan) -> ImportSummary:
     return summary
 
 
-def _write_descriptions(
-    session: Session,
-    import_id: int,
-    new: dict[str, str | None],
-    changed: dict[int, str | None],
-) -> None:
-    """Store the descriptions of new breaches (by uid) and replace those of updated ones."""
-    texts: dict[int, str | None] = dict(changed)
-    if any(text for text in new.values()):
-        ids = session.execute(
-            select(Breach.uid, Breach.id).where(Breach.first_import_id == import_id)
+# Columns of a new breach, in the order ``_insert_new`` supplies them.
+_NEW_BREACH_COLUMNS = (
+    "uid",
+    "entity_name",
+    "entity_key",
+    "state",
+    "entity_type",
+    "individuals_affected",
+    "submitted_on",
+    "breach_types",
+    "locations",
+    "business_associate",
+    "match_key",
+    "ordinal",
+    "content_hash",
+    "list_name",
+    "listed",
+    "first_import_id",
+    "last_changed_import_id",
+)
+
+
+def _insert_new(session: Session, new: NewBreaches, import_id: int, list_name: str) -> None:
+    """Insert the new breaches and their descriptions.
+
+    On SQLite the rows go straight to the driver's ``executemany``, column
+    lists zipped into tuples: SQLAlchemy's per-row parameter processing costs
+    more than SQLite's own insert. Values are stored the way SQLAlchemy stores
+    them there (dates as ISO text), and ids are given explicitly, following
+    the table's largest id: the import's own row, inserted first, holds the
+    database's write lock, so no other writer can take them. PostgreSQL keeps
+    SQLAlchemy's batched insert, its ids from the table's sequence.
+    """
+    count = len(new.positions)
+    submitted = new.column("submitted_on")
+    columns: list[Sequence[Any]] = [
+        new.uids,
+        new.column("entity_name"),
+        new.column("entity_key"),
+        new.column("state"),
+        new.column("entity_type"),
+        new.column("individuals_affected"),
+        submitted,
+        new.column("breach_types"),
+        new.column("locations"),
+        new.column("business_associate"),
+        new.column("match_key"),
+        new.ordinals,
+        new.column("content_hash"),
+        [list_name] * count,
+        [True] * count,
+        [import_id] * count,
+        [import_id] * count,
+    ]
+    descriptions = new.column("description")
+    connection = session.connection()
+    table = cast(Table, Breach.__table__)
+    if connection.dialect.name == "sqlite":
+        iso = {day: day.isoformat() for day in set(submitted)}
+        columns[6] = [iso[day] for day in submitted]
+        first = (connection.execute(select(func.max(table.c.id))).scalar() or 0) + 1
+        ids: Sequence[int] = range(first, first + count)
+        names = ", ".join(("id", *_NEW_BREACH_COLUMNS))
+        marks = ", ".join("?" * (len(_NEW_BREACH_COLUMNS) + 1))
+        sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608 (our names)
+        connection.exec_driver_sql(sql, list(zip(ids, *columns, strict=True)))
+        texts = [(i, text) for i, text in zip(ids, descriptions, strict=True) if text]
+        if texts:
+            connection.exec_driver_sql(
+                "INSERT INTO registry_breach_description (breach_id, text) VALUES (?, ?)", texts
+            )
+        return
+    rows = [
+        dict(zip(_NEW_BREACH_COLUMNS, values, strict=True)) for values in zip(*columns, strict=True)
+    ]
+    connection.execute(insert(table), rows)
+    id_of: dict[str, int] = dict(
+        connection.execute(
+            select(table.c.uid, table.c.id).where(table.c.first_import_id == import_id)
         ).all()
-        texts.update({breach_id: new[uid] for uid, breach_id in ids if uid in new})
-    if changed:
-        session.execute(
-            delete(BreachDescription).where(BreachDescription.breach_id.in_(list(changed)))
-        )
+    )
+    described = [
+        {"breach_id": id_of[uid], "text": text}
+        for uid, text in zip(new.uids, descriptions, strict=True)
+        if text
+    ]
+    if described:
+        connection.execute(insert(BreachDescription), described)
+
+
+def _replace_descriptions(session: Session, texts: dict[int, str | None]) -> None:
+    """Replace the descriptions of updated breaches (by breach id); None removes one."""
+    session.execute(delete(BreachDescription).where(BreachDescription.breach_id.in_(list(texts))))
     rows = [{"breach_id": i, "text": text} for i, text in texts.items() if text]
     if rows:
-        _bulk_insert(session, cast(Table, BreachDescription.__table__), rows)
-
-
-def _insert_breaches(session: Session, rows: list[dict[str, Any]]) -> None:
-    _bulk_insert(session, cast(Table, Breach.__table__), rows)
-
-
-def _bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows (all with the same keys) at once.
-
-    On SQLite the rows go straight to the driver's ``executemany``: SQLAlchemy's
-    per-row parameter processing costs more than SQLite's own insert. Values
-    are stored the way SQLAlchemy stores them there (dates as ISO text, so
-    reads through SQLAlchemy see ``date`` objects). PostgreSQL keeps
-    SQLAlchemy's batched multi-row insert, which is already fast.
-    """
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        connection.execute(insert(table), rows)
-        return
-    columns = list(rows[0])  # our own column names (built by the planner), never input
-    sql = (
-        f"INSERT INTO {table.name} ({', '.join(columns)}) "  # noqa: S608
-        f"VALUES ({', '.join('?' * len(columns))})"
-    )
-    values = [
-        tuple(v.isoformat() if isinstance(v, date) else v for v in row.values()) for row in rows
-    ]
-    connection.exec_driver_sql(sql, values)
+        session.execute(insert(BreachDescription), rows)
 
 
 def _record_watch_hits(session: Session, summary: ImportSummary, import_id: int) -> None:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
+from collections.abc import Sequence
 from functools import lru_cache
+from itertools import accumulate
 
 _LEGAL_SUFFIXES = frozenset(
     {
@@ -35,6 +38,15 @@ _LEGAL_SUFFIXES = frozenset(
 )
 _DBA = re.compile(r"\b(?:d/b/a|d\.b\.a\.?|dba|f/k/a|fka|a/k/a|aka)\b", re.IGNORECASE)
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+# The batch form keeps its name and part separators through the clean-up.
+# The batch form: names joined by a separator, every byte but a-z, 0-9 and it made a space.
+_NAME_BREAK = "\x01"
+_WORD_BYTES = bytes(
+    c if (0x30 <= c <= 0x39 or 0x61 <= c <= 0x7A or c == 0x01) else 0x20 for c in range(256)
+)
+# What the batch form cannot do over the joined text: a "d/b/a" (or kin; these names take
+# the one-at-a-time rules) and a possible dotted abbreviation (closed up name by name).
+_NEEDS_MORE = re.compile(r"(?P<dba>d/b/a|d\.b\.a|dba|f/k/a|fka|a/k/a|aka)|\.[a-z]\.")
 _APOSTROPHES = re.compile(r"['’`]")  # noqa: RUF001
 # "L.L.C." and "P.C." lose their dots before tokenising, so they read as one token.
 _DOTTED = re.compile(r"\b((?:[a-z]\.){2,})")
@@ -47,11 +59,21 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
 
+def _undot(match: re.Match[str]) -> str:
+    return match.group(1).replace(".", "")
+
+
+def _clean(text: str) -> str:
+    """Dotted abbreviations closed up, apostrophes dropped, "&" spelled out."""
+    return _APOSTROPHES.sub("", _DOTTED.sub(_undot, text)).replace("&", " and ")
+
+
 def _words(part: str) -> list[str]:
     """One name's words, without a leading "the" or trailing legal-form suffixes."""
-    part = _DOTTED.sub(lambda m: m.group(1).replace(".", ""), part)
-    part = _APOSTROPHES.sub("", part).replace("&", " and ")
-    tokens = _NON_WORD.sub(" ", part).split()
+    return _trim(_NON_WORD.sub(" ", _clean(part)).split())
+
+
+def _trim(tokens: list[str]) -> list[str]:
     while len(tokens) > 1 and tokens[-1] in _LEGAL_SUFFIXES:
         tokens.pop()
     if len(tokens) > 1 and tokens[0] == "the":
@@ -68,3 +90,35 @@ def normalise_entity(name: str) -> str:
     """
     parts = _DBA.split(_fold(name))
     return " ".join(word for part in parts for word in _words(part))
+
+
+def normalise_entities(names: Sequence[str]) -> list[str]:
+    """``normalise_entity`` of many names at once: the same keys, several times faster.
+
+    An import normalises thousands of names, and short regular-expression
+    calls dominate that. Most names need only folding, dropping punctuation
+    and trimming, which string methods do over all names joined at once. One
+    scan of the joined text finds the few that need more: a dotted
+    abbreviation is closed up in its name alone; a "d/b/a" (or kin) sends its
+    name through the one-at-a-time rules.
+    """
+    folded = [_fold(name) for name in names]
+    joined = _NAME_BREAK.join(folded)
+    if not names or joined.count(_NAME_BREAK) != len(names) - 1:
+        return [normalise_entity(name) for name in names]
+    ends = list(accumulate(len(name) + 1 for name in folded))
+    full_rules: set[int] = set()
+    dotted: set[int] = set()
+    for match in _NEEDS_MORE.finditer(joined):
+        index = bisect_right(ends, match.start())
+        (full_rules if match.lastgroup == "dba" else dotted).add(index)
+    if dotted - full_rules:
+        for index in dotted - full_rules:
+            folded[index] = _DOTTED.sub(_undot, folded[index])
+        joined = _NAME_BREAK.join(folded)
+    plain = joined.replace("'", "").replace("\u2019", "").replace("`", "").replace("&", " and ")
+    words = plain.encode("ascii", "replace").translate(_WORD_BYTES).decode("ascii")
+    keys = [" ".join(_trim(name.split())) for name in words.split(_NAME_BREAK)]
+    for index in full_rules:
+        keys[index] = normalise_entity(names[index])
+    return keys

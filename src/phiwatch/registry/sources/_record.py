@@ -7,9 +7,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, lru_cache
+from operator import itemgetter
+from typing import Any
 
 from phiwatch.errors import InputError
-from phiwatch.registry._names import normalise_entity
+from phiwatch.registry._names import normalise_entities, normalise_entity
 from phiwatch.registry._vocab import parse_breach_types, parse_locations
 
 COLUMNS = (
@@ -31,9 +33,14 @@ _JSF_PREFIX = "javax.faces.component.UIPanel@"
 _NULL_MARKER = "\\N"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PortalRecord:
-    """A parsed row; ``line`` and ``record`` say where it was (``line`` may be unknown)."""
+    """A parsed row; ``line`` and ``record`` say where it was (``line`` may be unknown).
+
+    ``entity_key`` is the normalised entity and ``match_key`` the normalised
+    entity, state and date: how a row finds its breach in a later export.
+    Built by ``parse_row`` or, many at a time, by ``ParsedRows``.
+    """
 
     entity_name: str
     state: str | None
@@ -47,16 +54,8 @@ class PortalRecord:
     line: int | None
     record: int
     content_hash: str
-    entity_key: str = field(init=False)
-    # Normalised entity, state and date: how a row finds its breach in a later export.
-    match_key: str = field(init=False)
-
-    def __post_init__(self) -> None:
-        key = normalise_entity(self.entity_name)
-        object.__setattr__(self, "entity_key", key)
-        object.__setattr__(
-            self, "match_key", f"{key}|{self.state or ''}|{self.submitted_on.isoformat()}"
-        )
+    entity_key: str
+    match_key: str
 
     def stored_values(self) -> dict[str, object]:
         """The values kept in the store, by column name."""
@@ -74,6 +73,10 @@ class PortalRecord:
         }
 
 
+def match_key_of(entity_key: str, state: str | None, submitted_on: date) -> str:
+    return f"{entity_key}|{state or ''}|{submitted_on.isoformat()}"
+
+
 def content_hash(cells: Sequence[str]) -> str:
     """A digest of a row's published text: equal digests mean an identical row.
 
@@ -85,7 +88,7 @@ def content_hash(cells: Sequence[str]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class RawRow:
-    """A row's nine cells as read, with where it was (``line`` 0: not worked out yet)."""
+    """A row's nine cells as read by a row-at-a-time reader, with its physical line."""
 
     cells: tuple[str, ...]
     line: int
@@ -94,46 +97,89 @@ class RawRow:
 
 @dataclass(frozen=True)
 class PortalExport:
-    """A whole export: its structure checked on reading, its values when first parsed.
+    """A whole export, held as its nine columns of text: structure checked, values unparsed.
 
-    ``records`` parses (and so validates) every row; the importer parses only
-    the rows it has not already stored byte for byte.
+    Columns rather than rows because an import works a column at a time:
+    each distinct date, count or type label is parsed once however many rows
+    share it, and rows already stored byte for byte are never parsed.
+    ``records`` parses (and so validates) every row.
     """
 
     name: str
     sha256: str
     source_format: str
-    rows: list[RawRow]
+    columns: tuple[list[str], ...]
+    # Each record's physical line where the reader tracked it; else ``locate_lines`` works
+    # them out, which only an error message needs.
+    lines: list[int] | None = None
     saved_on: date | None = None
-    # Works out each record's physical line when a reader skipped that (fast path).
     locate_lines: Callable[[], list[int]] | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def from_rows(
+        cls, *, name: str, sha256: str, source_format: str, rows: Sequence[RawRow]
+    ) -> PortalExport:
+        """An export from a reader that went row by row (and so knows every line)."""
+        columns = tuple(list(column) for column in zip(*(row.cells for row in rows), strict=True))
+        return cls(
+            name=name,
+            sha256=sha256,
+            source_format=source_format,
+            columns=columns or tuple([] for _ in COLUMNS),
+            lines=[row.line for row in rows],
+        )
+
+    @property
+    def size(self) -> int:
+        """How many records the export holds."""
+        return len(self.columns[0])
+
+    def cells(self, index: int) -> tuple[str, ...]:
+        return tuple(column[index] for column in self.columns)
 
     @cached_property
     def hashes(self) -> list[str]:
         """Each row's ``content_hash``, in order."""
-        return [content_hash(row.cells) for row in self.rows]
+        blake2b = hashlib.blake2b
+        return [
+            blake2b("\x1f".join(cells).encode(), digest_size=16).hexdigest()
+            for cells in zip(*self.columns, strict=True)
+        ]
+
+    def line_of(self, index: int) -> int | None:
+        return self.lines[index] if self.lines is not None else None
 
     def parse(self, index: int) -> PortalRecord:
-        row = self.rows[index]
+        """One row parsed, or the ``InputError`` that says where and what is wrong with it."""
         try:
             return parse_row(
-                row.cells,
+                self.cells(index),
                 file=self.name,
-                line=row.line or None,
-                record=row.record,
+                line=self.line_of(index),
+                record=index + 1,
                 digest=self.hashes[index],
             )
         except InputError as error:
             if error.line is not None or self.locate_lines is None:
                 raise
-            line = self.locate_lines()[row.record - 1]
+            line = self.locate_lines()[index]
             raise InputError(
                 error.problem, file=error.file, line=line, record=error.record, column=error.column
             ) from None
 
+    def parse_many(self, indexes: Sequence[int]) -> ParsedRows:
+        """The given rows parsed column by column; the first bad one raises as in ``parse``."""
+        try:
+            return ParsedRows.of(self, indexes)
+        except ValueError:
+            for index in indexes:  # find, in file order, the row to blame
+                self.parse(index)
+            raise
+
     @cached_property
     def records(self) -> list[PortalRecord]:
-        return [self.parse(i) for i in range(len(self.rows))]
+        parsed = self.parse_many(range(self.size))
+        return [parsed.record(k) for k in range(len(parsed.indexes))]
 
     @property
     def snapshot_date(self) -> date | None:
@@ -145,17 +191,127 @@ class PortalExport:
     @property
     def looks_like_archive(self) -> bool:
         """Only the archive list carries OCR's case descriptions."""
-        return any(row.cells[8] not in ("", _NULL_MARKER) for row in self.rows)
+        return any(text not in ("", _NULL_MARKER) for text in self.columns[8])
 
     @property
     def latest_submission(self) -> date | None:
         dates = []
-        for row in self.rows:
+        for text in set(self.columns[4]):
             try:
-                dates.append(_parse_date(row.cells[4]))
+                dates.append(_parse_date(text))
             except ValueError:
                 continue  # reported, with its position, when the row is parsed
         return max(dates, default=None)
+
+
+def _parsed_once(values: Sequence[str], parse: Callable[[str], Any]) -> list[Any]:
+    """``parse`` of each value, calling it once per distinct value. Raises its ValueError."""
+    table = {text: parse(text) for text in set(values)}
+    return list(map(table.__getitem__, values))
+
+
+def _name(text: str) -> str:
+    if not text.strip():
+        raise ValueError("the entity name is empty")
+    return text
+
+
+def _state(text: str) -> str | None:
+    state = text.strip().upper() or None
+    if state is not None and (len(state) != 2 or not state.isalpha()):
+        raise ValueError(f"expected a 2-letter state code, found {text!r}")
+    return state
+
+
+def _optional_text(text: str) -> str | None:
+    return text.strip() or None
+
+
+def _description(text: str) -> str | None:
+    return None if text in ("", _NULL_MARKER) else text
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRows:
+    """Some rows of an export parsed, as parallel lists (position ``k`` is row ``indexes[k]``)."""
+
+    indexes: Sequence[int]
+    entity_name: list[str]
+    entity_key: list[str]
+    state: list[str | None]
+    entity_type: list[str | None]
+    individuals_affected: list[int | None]
+    submitted_on: list[date]
+    breach_types: list[int]
+    locations: list[int]
+    business_associate: list[bool]
+    description: list[str | None]
+    match_key: list[str]
+    content_hash: list[str]
+    lines: list[int | None]
+
+    @classmethod
+    def of(cls, export: PortalExport, indexes: Sequence[int]) -> ParsedRows:
+        """Parse column by column. Raises ``ValueError`` (unlocated) if any value is invalid."""
+        whole = len(indexes) == export.size
+        columns = export.columns if whole else tuple(_take(c, indexes) for c in export.columns)
+        names, states, entity_types, counts, dates, types, places, associates, texts = columns
+        _parsed_once(names, _name)  # validation only: names are kept as published
+        distinct_names = list(set(names))
+        keys = dict(zip(distinct_names, normalise_entities(distinct_names), strict=True))
+        entity_keys = list(map(keys.__getitem__, names))
+        state = _parsed_once(states, _state)
+        submitted = _parsed_once(dates, _parse_date)
+        iso = {day: day.isoformat() for day in set(submitted)}
+        hashes = export.hashes if whole else _take(export.hashes, indexes)
+        return cls(
+            indexes=indexes,
+            entity_name=names,
+            entity_key=entity_keys,
+            state=state,
+            entity_type=_parsed_once(entity_types, _optional_text),
+            individuals_affected=_parsed_once(counts, _parse_count),
+            submitted_on=submitted,
+            breach_types=_parsed_once(types, _parse_types),
+            locations=_parsed_once(places, _parse_locations),
+            business_associate=_parsed_once(associates, _parse_yes_no),
+            description=_parsed_once(texts, _description),
+            match_key=[
+                f"{key}|{code or ''}|{iso[day]}"
+                for key, code, day in zip(entity_keys, state, submitted, strict=True)
+            ],
+            content_hash=hashes,
+            lines=[export.line_of(i) for i in indexes] if export.lines else [None] * len(indexes),
+        )
+
+    def __len__(self) -> int:
+        return len(self.indexes)
+
+    def record(self, k: int) -> PortalRecord:
+        """Position ``k`` as a ``PortalRecord``."""
+        return PortalRecord(
+            entity_name=self.entity_name[k],
+            state=self.state[k],
+            entity_type=self.entity_type[k],
+            individuals_affected=self.individuals_affected[k],
+            submitted_on=self.submitted_on[k],
+            breach_types=self.breach_types[k],
+            locations=self.locations[k],
+            business_associate=self.business_associate[k],
+            description=self.description[k],
+            line=self.lines[k],
+            record=self.indexes[k] + 1,
+            content_hash=self.content_hash[k],
+            entity_key=self.entity_key[k],
+            match_key=self.match_key[k],
+        )
+
+
+def _take(values: Sequence[Any], indexes: Sequence[int]) -> list[Any]:
+    """``[values[i] for i in indexes]``, done in C."""
+    if len(indexes) > 1:
+        return list(itemgetter(*indexes)(values))
+    return [values[i] for i in indexes]
 
 
 def check_header(header: Sequence[str], *, file: str, line: int = 1) -> None:
@@ -268,6 +424,7 @@ def parse_row(
             record=record,
             column=COLUMNS[1],
         )
+    entity_key = normalise_entity(name)
     return PortalRecord(
         entity_name=name,
         state=state,
@@ -281,4 +438,6 @@ def parse_row(
         line=line,
         record=record,
         content_hash=digest or content_hash(cells),
+        entity_key=entity_key,
+        match_key=match_key_of(entity_key, state, submitted),
     )

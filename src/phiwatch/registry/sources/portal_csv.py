@@ -47,8 +47,8 @@ def _decode(data: bytes, name: str) -> str:
         ) from None
 
 
-def _arrow_rows(data: bytes) -> list[tuple[str, ...]] | None:
-    """Every row, header first, as Arrow reads it; None when the file may be malformed.
+def _arrow_columns(data: bytes) -> list[list[str]] | None:
+    """Every column, header cell first, as Arrow reads it; None when the file may be malformed.
 
     Arrow quietly closes a quote left open at the end of the file; in a
     well-formed export quotes come in pairs (an escaped quote is two), so an
@@ -71,7 +71,7 @@ def _arrow_rows(data: bytes) -> list[tuple[str, ...]] | None:
         return None
     if table.num_columns != _WIDTH:
         return None
-    return list(zip(*(column.to_pylist() for column in table.columns), strict=True))
+    return [column.to_pylist() for column in table.columns]
 
 
 def record_lines(text: str) -> list[int]:
@@ -116,20 +116,24 @@ def read_portal_csv(path: Path, *, display_name: str | None = None) -> PortalExp
         except (OSError, EOFError) as exc:
             raise InputError(f"damaged gzip file: {exc}", file=name) from None
     digest = hashlib.sha256(data).hexdigest()
-    text = _decode(data, name)
-    if not text or text.isspace():  # isspace stops at the first character that is not
-        raise InputError("the file is empty; expected a breach portal export", file=name)
-
-    fast = _arrow_rows(data)
-    if fast is not None:
-        check_header(fast[0], file=name)
-        rows = [RawRow(cells, 0, number) for number, cells in enumerate(fast[1:], start=1)]
-        locate = lambda: record_lines(text)  # noqa: E731  (deferred: only errors need it)
-    else:
+    # Arrow checks the text is UTF-8; anything it refuses is decoded here to say why.
+    fast = None if data.isspace() or not data else _arrow_columns(data)
+    if fast is None:
+        text = _decode(data, name)
+        if not text or text.isspace():  # isspace stops at the first character that is not
+            raise InputError("the file is empty; expected a breach portal export", file=name)
         rows = _strict_rows(text, name)
-        locate = None
-    if not rows:
+        if not rows:
+            raise InputError("the export has a header but no breaches", file=name)
+        return PortalExport.from_rows(name=name, sha256=digest, source_format="csv", rows=rows)
+    check_header([column[0] for column in fast], file=name)
+    if len(fast[0]) < 2:
         raise InputError("the export has a header but no breaches", file=name)
     return PortalExport(
-        name=name, sha256=digest, source_format="csv", rows=rows, locate_lines=locate
+        name=name,
+        sha256=digest,
+        source_format="csv",
+        columns=tuple(column[1:] for column in fast),
+        # Deferred: only an error message needs them.
+        locate_lines=lambda: record_lines(data.decode("utf-8-sig")),
     )

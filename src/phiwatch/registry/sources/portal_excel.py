@@ -67,7 +67,7 @@ def read_portal_excel(path: Path, *, display_name: str | None = None) -> PortalE
         rows.append(raw_row(cells, file=name, line=header_index + 1 + offset, record=len(rows) + 1))
     if not rows:
         raise InputError("the export has a header but no breaches", file=name)
-    return PortalExport(
+    return PortalExport.from_rows(
         name=name,
         sha256=hashlib.sha256(raw).hexdigest(),
         source_format=path.suffix.lower().lstrip("."),
