@@ -8,7 +8,10 @@ machine affects both sides alike:
 * full     phiwatch importing both into a new, empty SQLite database (the
            schema already created; creating it is reported separately);
 * reimport importing both files again: nothing changes, nothing is written;
-* schema   creating and stamping a new SQLite database.
+* schema   creating and stamping a new SQLite database;
+* write    SQLite alone storing the same breaches and descriptions (rows built
+           before the clock starts, the same executemany and commit the
+           importer uses): the part of a full import no parser can save.
 
 Each measurement runs in a fresh Python process (timed inside it, after the
 imports), so no warm cache flatters later rounds. Goals (issue 2): full
@@ -72,6 +75,44 @@ print(json.dumps({"schema": t1 - t0, "full": t2 - t1, "reimport": t3 - t2}))
 """
 
 
+_SQLITE_WRITE = """
+import sys, time
+from datetime import date
+from pathlib import Path
+from phiwatch import registry
+from phiwatch.config import load_settings
+from phiwatch.registry import ListName
+from phiwatch.store import open_store
+data_dir, archive, investigation = sys.argv[1:]
+store = open_store(load_settings(environ={}, data_dir=data_dir))
+rows, texts = [], []
+for path in (archive, investigation):
+    for record in registry.read_export(Path(path)).records:
+        n = len(rows) + 1
+        rows.append((n, f"{n:010x}", record.entity_name, record.entity_key, record.state,
+            record.entity_type, record.individuals_affected, record.submitted_on.isoformat(),
+            record.breach_types, record.locations, record.business_associate, record.match_key,
+            n, record.content_hash, "archive", True, 1, 1))
+        if record.description:
+            texts.append((n, record.description))
+columns = ("id, uid, entity_name, entity_key, state, entity_type, individuals_affected, "
+    "submitted_on, breach_types, locations, business_associate, match_key, ordinal, "
+    "content_hash, list_name, listed, first_import_id, last_changed_import_id")
+with store.engine.connect() as connection:
+    connection.exec_driver_sql(
+        "INSERT INTO registry_import (id, list_name, file_name, sha256, source_format, as_of, "
+        "imported_at, records, new, updated, moved, delisted, unchanged) VALUES "
+        "(1, 'archive', 'f', 'x', 'csv', '2024-06-28', '2024-06-28', 0, 0, 0, 0, 0, 0)")
+    start = time.perf_counter()
+    connection.exec_driver_sql(
+        f"INSERT INTO registry_breach ({columns}) VALUES ({', '.join('?' * 18)})", rows)
+    connection.exec_driver_sql(
+        "INSERT INTO registry_breach_description (breach_id, text) VALUES (?, ?)", texts)
+    connection.commit()
+print(time.perf_counter() - start)
+"""
+
+
 def _input_files() -> list[Path]:
     if all((SHARED / name).is_file() for name in FILES):
         return [SHARED / name for name in FILES]
@@ -106,9 +147,17 @@ def main() -> None:
     args = parser.parse_args()
 
     files = [str(f) for f in _input_files()]
-    samples: dict[str, list[float]] = {"floor": [], "schema": [], "full": [], "reimport": []}
+    samples: dict[str, list[float]] = {
+        "floor": [],
+        "schema": [],
+        "full": [],
+        "reimport": [],
+        "write": [],
+    }
     for _ in range(args.rounds):
         samples["floor"].append(float(_run(_PANDAS, *files)))
+        with tempfile.TemporaryDirectory() as data_dir:
+            samples["write"].append(float(_run(_SQLITE_WRITE, data_dir, *files)))
         with tempfile.TemporaryDirectory() as data_dir:
             measured = json.loads(_run(_PHIWATCH, data_dir, *files))
         for key in ("schema", "full", "reimport"):
@@ -123,6 +172,7 @@ def main() -> None:
         "min_ms": {k: round(min(v) * 1000, 1) for k, v in samples.items()},
         "full_vs_floor": round(median["full"] / median["floor"], 2),
         "reimport_vs_floor": round(median["reimport"] / median["floor"], 2),
+        "write_vs_floor": round(median["write"] / median["floor"], 2),
     }
     if args.json:
         print(json.dumps(result, indent=2))
@@ -135,6 +185,7 @@ def main() -> None:
         ("full", "phiwatch import into a new SQLite db"),
         ("reimport", "phiwatch re-import, no changes"),
         ("schema", "create + stamp a new SQLite db"),
+        ("write", "SQLite alone writing the same rows (part of full)"),
     ):
         ratio = median[key] / median["floor"]
         print(
