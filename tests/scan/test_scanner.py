@@ -22,6 +22,7 @@ from phiwatch.scan import (
 from phiwatch.scan._matcher import (
     FIXED,
     GROUP,
+    PREFIX,
     RECOVER,
     SOM,
     HyperscanMatcher,
@@ -156,14 +157,17 @@ def test_hyperscan_and_re_engines_agree() -> None:
 
 @pytest.mark.skipif(not hyperscan_available(), reason="hyperscan wheel not installed")
 def test_engines_agree_on_noise_for_every_way_of_finding_a_span() -> None:
-    """Hyperscan's spans are taken four ways (fixed width without ``re``, tracked start,
-    ``value`` group, prefilter and search back); on random digits, separators and words
-    each must give exactly what ``re`` alone gives."""
+    """Hyperscan's spans are taken five ways (fixed width without ``re``, tracked start,
+    ``value`` group, a prefilter that is the regex's tail, any other prefilter); on random
+    digits, separators and words each must give exactly what ``re`` alone gives."""
     patterns = [p for r in build_recognizers(ScanConfig(enable=("url",))) for p in r.patterns]
-    modes = {_mode(p) for p in patterns}
-    assert modes == {FIXED, SOM, GROUP, RECOVER}
+    patterns += [
+        Pattern("tail prefilter (weak)", r"\b[a-z]{1,8}#\d{3,6}\b", 0.5, prefilter=r"#\d{3,6}\b"),
+        Pattern("other prefilter (weak)", r"\bq\d{2,5}\b", 0.5, prefilter=r"[0-9]{2,5}\b"),
+    ]
+    assert {_mode(p) for p in patterns} == {FIXED, SOM, GROUP, PREFIX, RECOVER}
     rng = random.Random(20261123)
-    alphabet = "0123456789-/. ,:#()@abcxyzSsnMRNPatientDOBJanuary\nmr\u00e9"
+    alphabet = "0123456789-/. ,:#()@abcxyzqSsnMRNPatientDOBJanuary\nmr\u00e9"
     hyperscan, reference = HyperscanMatcher(patterns), ReMatcher(patterns)
     for _ in range(300):
         data = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 300))).encode()

@@ -10,7 +10,7 @@ against.
 A candidate is three integers, (pattern index, value start, value end): no
 match object, so a text dense in identifiers costs as little per candidate
 as the work allows. How each pattern's span is recovered from Hyperscan's
-report is decided once, when the matcher is built (``FIXED`` ... ``RECOVER``).
+report is decided once, when the matcher is built (``FIXED`` ... ``RECOVER`` below).
 """
 
 from __future__ import annotations
@@ -46,8 +46,13 @@ SOM = 1
 cent slower a byte) and ``re`` confirms the span with one anchored match."""
 GROUP = 2
 """A ``value`` group: Hyperscan gives the span, ``re`` finds the group within it."""
-RECOVER = 3
-"""A prefilter (its start is not the match's): ``re`` searches back from the end."""
+PREFIX = 3
+"""A prefilter that is the regex's own tail (the e-mail pattern's "@domain"): Hyperscan
+tracks the prefilter's start, and ``re`` searches from as far before it as the rest of
+the regex can reach (64 bytes for an address's local part, not the whole width)."""
+RECOVER = 4
+"""Any other prefilter (its start is not the match's): ``re`` searches back from the end
+as far as the pattern can reach."""
 
 
 _hs: Any
@@ -86,13 +91,26 @@ def _widths(pattern: Pattern) -> tuple[int, int]:
     return int(low), int(high)
 
 
+def _prefix_width(pattern: Pattern) -> int | None:
+    """The widest the regex's part before its prefilter can be, where the prefilter is
+    the regex's literal tail; None otherwise (or when that part is no regex alone)."""
+    prefilter, regex = pattern.prefilter, pattern.regex
+    if prefilter is None or not regex.endswith(prefilter) or len(regex) == len(prefilter):
+        return None
+    try:
+        high = _sre_parse.parse(regex[: -len(prefilter)]).getwidth()[1]
+    except (re.error, RecursionError):
+        return None
+    return int(high) if high <= MAX_LOOKBACK else None
+
+
 def _value_group(pattern: Pattern) -> int | str:
     return "value" if "value" in pattern.compiled.groupindex else 0
 
 
 def _mode(pattern: Pattern) -> int:
     if pattern.prefilter is not None:
-        return RECOVER
+        return PREFIX if _prefix_width(pattern) is not None else RECOVER
     if _value_group(pattern) != 0:
         return GROUP
     low, high = _widths(pattern)
@@ -100,7 +118,11 @@ def _mode(pattern: Pattern) -> int:
 
 
 def _reach(pattern: Pattern) -> int:
-    """FIXED: the width; RECOVER: how far back from an end to search; else unused."""
+    """FIXED: the width; PREFIX: how far before the prefilter to search; RECOVER: how
+    far before the end; else unused."""
+    prefix = _prefix_width(pattern)
+    if prefix is not None:
+        return prefix
     low, high = _widths(pattern)
     return low if low == high else min(high, MAX_LOOKBACK)
 
@@ -206,7 +228,7 @@ class HyperscanMatcher:
     @staticmethod
     def _flags(pattern: Pattern) -> int:
         assert _hs is not None
-        flags = int(_hs.HS_FLAG_SOM_LEFTMOST) if _mode(pattern) in (SOM, GROUP) else 0
+        flags = int(_hs.HS_FLAG_SOM_LEFTMOST) if _mode(pattern) in (SOM, GROUP, PREFIX) else 0
         if pattern.ignore_case:
             flags |= int(_hs.HS_FLAG_CASELESS)
         return flags
@@ -251,16 +273,16 @@ class HyperscanMatcher:
                 start = end - widths[index]
                 append((start, -end, index, start, end))
                 continue
-            if mode == RECOVER:
-                match = self._recover(data, index, end)
-            else:
+            if mode < PREFIX:  # SOM or GROUP: Hyperscan's start is the match's
                 match = compiled[index].fullmatch(data, start, end)
+            elif mode == PREFIX:
+                match = self._recover(data, index, max(0, start - widths[index]), end)
+            else:
+                match = self._recover(data, index, max(0, end - widths[index]), end)
             if match is None:
                 continue
-            if mode == GROUP:
-                value_start, value_end = match.span(groups[index])
-            else:
-                value_start, value_end = match.start(), end
+            group = groups[index]
+            value_start, value_end = match.span(group) if group else (match.start(), end)
             append((match.start(), -end, index, value_start, value_end))
 
     def _thread_scan(self) -> _Scan:
@@ -270,14 +292,10 @@ class HyperscanMatcher:
             scan = self._local.scan = _Scan(self._prototype.clone())
         return scan
 
-    def _recover(self, data: bytes, index: int, end: int) -> re.Match[bytes] | None:
-        """The leftmost match of pattern ``index`` that ends at ``end``.
-
-        Hyperscan without start-of-match tracking runs faster and reports only ends;
-        ``re`` finds the start on the few bytes before it.
-        """
+    def _recover(self, data: bytes, index: int, low: int, end: int) -> re.Match[bytes] | None:
+        """The leftmost match of pattern ``index`` that starts at ``low`` or after and
+        ends at ``end`` (``low`` is as far back as such a match can start)."""
         compiled = self._compiled[index]
-        low = max(0, end - self._widths[index])
         match = compiled.search(data, low, end)
         while match is not None and match.end() != end:
             match = compiled.search(data, match.start() + 1, end)
