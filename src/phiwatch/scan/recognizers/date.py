@@ -10,7 +10,6 @@ never a match.
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from phiwatch.scan._pattern import Pattern
 from phiwatch.scan._recognizer import Recognizer
@@ -50,17 +49,26 @@ def _year(token: str) -> int:
     return value
 
 
+_DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+"""Days in each month (February's leap-year most; ``_real`` checks the year)."""
+
+
 def _real(year: int, month: int, day: int) -> bool:
-    try:
-        date(year, month, day)
-    except ValueError:
+    """A calendar date between 1850 and 2100 (what ``datetime.date`` accepts, in that
+    range, without the cost of building one and catching its error)."""
+    if not (1850 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= _DAYS[month]):
         return False
-    return 1850 <= year <= 2100
+    if month == 2 and day == 29:
+        return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return True
 
 
 def parse_date_text(text: str) -> bool:
     """Whether ``text`` (as matched by a date pattern) is a real calendar date."""
-    tokens = [t for t in _TOKENS.findall(text) if t.lower() not in {"st", "nd", "rd", "th"}]
+    tokens = _TOKENS.findall(text)
+    if len(tokens) == 3 and tokens[0].isdigit() and tokens[1].isdigit() and tokens[2].isdigit():
+        return _numeric(*tokens)  # the common case, without the filtering below
+    tokens = [t for t in tokens if t.lower() not in {"st", "nd", "rd", "th"}]
     if len(tokens) != 3:
         return False
     words = [t for t in tokens if t.isalpha()]
@@ -70,7 +78,10 @@ def parse_date_text(text: str) -> bool:
         if month is None or len(numbers) != 2:
             return False
         return _real(_year(numbers[1]), month, int(numbers[0]))
-    first, second, third = tokens
+    return _numeric(*tokens)
+
+
+def _numeric(first: str, second: str, third: str) -> bool:
     if len(first) == 4:  # ISO: year-month-day
         return _real(int(first), int(second), int(third))
     year = _year(third)

@@ -20,7 +20,11 @@ def dea_valid(text: str) -> bool:
         return False
     if not (value[1].isalpha() or value[1] == "9"):
         return False
-    d = [int(ch) for ch in value[2:]]
+    digits = value[2:]
+    if digits.isascii():  # byte values less "0": cheaper than int() per character
+        d = [byte - 48 for byte in digits.encode("ascii")]
+    else:  # other scripts' digits: int() reads them
+        d = [int(ch) for ch in digits]
     return (d[0] + d[2] + d[4] + 2 * (d[1] + d[3] + d[5])) % 10 == d[6]
 
 

@@ -30,5 +30,6 @@ class EmailRecognizer(Recognizer):
             and len(domain) <= 253
             and ".." not in text
             and not local.endswith(".")
-            and all(0 < len(label) <= 63 for label in domain.split("."))
+            and "" not in (labels := domain.split("."))
+            and max(map(len, labels)) <= 63
         )

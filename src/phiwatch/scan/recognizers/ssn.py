@@ -14,6 +14,7 @@ from phiwatch.scan._recognizer import Recognizer
 from phiwatch.scan.recognizers._util import digits_of
 
 KNOWN_FAKES = frozenset({"078051120", "123456789", "219099999", "457555462"})
+_DIGITS = b"0123456789"
 
 
 class SsnRecognizer(Recognizer):
@@ -29,13 +30,14 @@ class SsnRecognizer(Recognizer):
 
     def invalidate_result(self, text: str) -> bool:
         number = digits_of(text)
-        if len(number) != 9 or number in KNOWN_FAKES or len(set(number)) == 1:
+        if len(number) != 9 or number in KNOWN_FAKES or number.count(number[0]) == 9:
             return True
-        area, group, serial = number[:3], number[3:5], number[5:]
-        if area in {"000", "666"} or area.startswith("9"):
+        area = number[:3]
+        if area == "000" or area == "666" or area[0] == "9":
             return True
-        if group == "00" or serial == "0000":
+        if number[3:5] == "00" or number[5:] == "0000":
             return True
         # The separators must agree: 123-45 6789 is two numbers, not an SSN.
-        separators = {ch for ch in text if not ch.isdigit()}
-        return len(separators) > 1
+        if text.isascii():
+            return len(set(text.encode("ascii").translate(None, _DIGITS))) > 1
+        return len({ch for ch in text if not ch.isdigit()}) > 1
