@@ -81,6 +81,32 @@ def test_that_wasnt_me_opens_a_report_for_the_privacy_office(alerted) -> None:
     assert "I was abroad" not in str(alert)  # the patient's words stay with the report
 
 
+def test_a_report_closes_when_its_review_does(alerted) -> None:
+    """Dismissing the alert filed from a report (or closing its case) closes the report."""
+    from phiwatch.monitor import dismiss_alert, escalate_alert, update_case
+
+    hospital, client, links = alerted
+    token = csrf_from(client.get(links["message"]).text)
+    client.post(links["message"], data={"csrf_token": token, "verdict": "not_me"})
+    (alert,) = list_alerts(hospital.store)
+    case_id = escalate_alert(hospital.store, alert["id"], by="alice")
+    assert [r["status"] for r in list_reports(hospital.store, hospital.settings)] == ["open"]
+    update_case(hospital.store, case_id, status="confirmed", note="confirmed snooping")
+    assert list_reports(hospital.store, hospital.settings) == []
+    (closed,) = list_reports(hospital.store, hospital.settings, status="closed")
+    assert closed["verdict"] == "not_me"
+
+    # A second report, whose alert is dismissed as benign, closes too.
+    compose(hospital.settings, hospital.store)
+    client.post(links["message"], data={"csrf_token": token, "verdict": "not_me"})
+    opened = list_reports(hospital.store, hospital.settings)
+    assert len(opened) == 1
+    fresh = [a for a in list_alerts(hospital.store) if a["id"] != alert["id"]]
+    dismiss_alert(hospital.store, fresh[0]["id"], "benign", by="alice")
+    assert list_reports(hospital.store, hospital.settings) == []
+    assert len(list_reports(hospital.store, hospital.settings, status="closed")) == 2
+
+
 def test_recognised_is_recorded_closed(alerted) -> None:
     hospital, client, links = alerted
     token = csrf_from(client.get(links["message"]).text)

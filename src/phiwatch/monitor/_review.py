@@ -417,13 +417,18 @@ def patient_report_alerts(store: Store) -> dict[str, list[dict[str, Any]]]:
             reference = json.loads(alert.evidence).get("facts", {}).get("report")
             if not reference:
                 continue
+            status = _review_fields(review)["status"]
+            case_status = case.status if case is not None else None
             found.setdefault(str(reference), []).append(
                 {
                     "alert": alert.id,
-                    "alert_status": _review_fields(review)["status"],
+                    "alert_status": status,
                     "user_pseudonym": alert.user_pseudonym,
                     "case": alert.case_id,
-                    "case_status": case.status if case is not None else None,
+                    "case_status": case_status,
+                    # Reviewed to the end: dismissed, or its case closed either way.
+                    "settled": status == "dismissed"
+                    or (case_status is not None and case_status not in OPEN_STATUSES),
                 }
             )
     return found

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from phiwatch.config import Settings
 from phiwatch.errors import InputError, NotFoundError
-from phiwatch.monitor import record_patient_report
+from phiwatch.monitor import patient_report_alerts, record_patient_report
 from phiwatch.notify._links import INVALID_LINK, LinkClaim, LinkSigner, verify_link
 from phiwatch.notify._subscriptions import end_subscription
 from phiwatch.security import enable_field_encryption
@@ -109,7 +109,7 @@ def answer_message(
             # The review queue: one alert per staff member named, in their open case.
             record_patient_report(
                 session,
-                report_ref=f"notify report #{report.id}",
+                report_ref=report_reference(report.id),
                 patient_pseudonym=subscription.patient_pseudonym,
                 user_pseudonyms=json.loads(report.user_pseudonyms),
                 event_ids=json.loads(report.event_ids),
@@ -137,18 +137,23 @@ def check_unsubscribe_link(store: Store, settings: Settings, token: str) -> None
 def list_reports(
     store: Store, settings: Settings, *, status: str | None = "open"
 ) -> list[dict[str, Any]]:
-    """Patient reports for the privacy office's review queue (pseudonyms, not names)."""
+    """Patient reports for the privacy office's review queue (pseudonyms, not names).
+
+    A "that wasn't me" report stays open until the monitor's review settles
+    every alert filed from it (each dismissed, or its case closed); the
+    status is worked out from that review when listed, so the two never
+    disagree.
+    """
     enable_field_encryption(store, settings)
+    reviews = patient_report_alerts(store)
     query = select(PatientReport).order_by(PatientReport.id)
-    if status is not None:
-        query = query.where(PatientReport.status == status)
     with store.reader() as session:
-        return [
+        reports = [
             {
                 "id": r.id,
                 "created_at": r.created_at,
                 "verdict": r.verdict,
-                "status": r.status,
+                "status": _status(r, reviews.get(report_reference(r.id), [])),
                 "patient": r.patient_pseudonym,
                 "users": json.loads(r.user_pseudonyms),
                 "events": json.loads(r.event_ids),
@@ -157,6 +162,18 @@ def list_reports(
             }
             for r in session.scalars(query)
         ]
+    return [r for r in reports if status is None or r["status"] == status]
+
+
+def report_reference(report_id: int) -> str:
+    """How a report is named in the alerts filed from it."""
+    return f"notify report #{report_id}"
+
+
+def _status(report: PatientReport, alerts: list[dict[str, Any]]) -> str:
+    if report.status == "open" and alerts and all(a["settled"] for a in alerts):
+        return "closed"
+    return report.status
 
 
 def revoke_links(store: Store, settings: Settings, patient_id: str) -> None:
