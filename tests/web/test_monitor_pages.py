@@ -303,11 +303,13 @@ def test_case_page_confirms_and_keeps_notes(scene: Scene) -> None:
     assert case["status"] == "confirmed"
     assert case["notes"][-1] == {
         "written": case["notes"][-1]["written"],
+        "author": "privacy-officer",
         "status": "confirmed",
-        "text": "Admitted in interview (by privacy-officer)",
+        "text": "Admitted in interview",
     }
     html = client.get(page).text
     assert "Admitted in interview" in html and 'id="case-status">confirmed' in html
+    assert 'by <span class="author">privacy-officer</span>' in html
     listed = client.get("/monitor/cases.json?status=confirmed").json()["cases"]
     assert [c["id"] for c in listed] == [case_id]
     empty = _post(client, page, page)

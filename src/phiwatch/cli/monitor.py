@@ -292,36 +292,6 @@ def cases_command(
     emit(rows, fmt, columns=None if fmt is OutputFormat.json else _CASE_COLUMNS)
 
 
-@monitor_app.command("case")
-def case_command(
-    case_id: Annotated[int, typer.Argument(help="The case's id.")],
-    status: Annotated[
-        str | None,
-        typer.Option("--status", help=f"Set the status: {', '.join(monitor.STATUSES)}."),
-    ] = None,
-    note: Annotated[str | None, typer.Option("--note", help="Add a note.")] = None,
-    names: NamesOption = True,
-    fmt: FormatOption = OutputFormat.table,
-) -> None:
-    """Show a case with its alerts and notes, or change its status and add a note.
-
-    Example: phiwatch monitor case 3 --status confirmed --note "Admitted in interview"
-    """
-    if status is not None or note:
-        monitor.update_case(store(), case_id, status=status, note=note)
-    record = monitor.get_case(store(), case_id, names=names)
-    if fmt is OutputFormat.json:
-        emit_record(record, fmt)
-        return
-    alerts = record.pop("alert_list")
-    notes = record.pop("notes")
-    emit_record(record, fmt)
-    if alerts:
-        emit(alerts, fmt, columns=["id", "level", "title", "start", "explanation"])
-    if notes:
-        emit(notes, fmt, columns=["written", "status", "text"])
-
-
 @monitor_app.command("explain")
 def explain_command(
     user: Annotated[str, typer.Option("--user", help="The user's identifier (clear).")],
@@ -368,4 +338,4 @@ def evaluate_command(
     emit_record(result, fmt)
 
 
-from phiwatch.cli import monitor_review as _monitor_review  # noqa: E402, F401  (registers queue, assign, acknowledge, dismiss, escalate)
+from phiwatch.cli import monitor_review as _monitor_review  # noqa: E402, F401  (registers queue, assign, acknowledge, dismiss, escalate, case)

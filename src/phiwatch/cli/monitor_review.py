@@ -1,4 +1,4 @@
-"""``phiwatch monitor queue|assign|acknowledge|dismiss|escalate``: the review queue from a shell.
+"""``phiwatch monitor queue|assign|acknowledge|dismiss|escalate|case``: the review from a shell.
 
 The same functions as the web's review pages (:mod:`phiwatch.monitor` ``_review``),
 so a decision taken in either place shows in both. The CLI has no signed-in
@@ -139,3 +139,34 @@ def escalate_command(
     """
     case_id = monitor.escalate_alert(store(), alert_id, by=_signer(by), case_id=case, note=note)
     emit_record({"alert": alert_id, "case": case_id, "status": "escalated"}, fmt)
+
+
+@monitor_app.command("case")
+def case_command(
+    case_id: Annotated[int, typer.Argument(help="The case's id.")],
+    status: Annotated[
+        str | None,
+        typer.Option("--status", help=f"Set the status: {', '.join(monitor.STATUSES)}."),
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Add a note.")] = None,
+    by: ByOption = None,
+    names: NamesOption = True,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Show a case with its alerts and notes, or change its status and add a note.
+
+    Example: phiwatch monitor case 3 --status confirmed --note "Admitted in interview"
+    """
+    if status is not None or note:
+        monitor.update_case(store(), case_id, status=status, note=note, by=_signer(by))
+    record = monitor.get_case(store(), case_id, names=names)
+    if fmt is OutputFormat.json:
+        emit_record(record, fmt)
+        return
+    alerts = record.pop("alert_list")
+    notes = record.pop("notes")
+    emit_record(record, fmt)
+    if alerts:
+        emit(alerts, fmt, columns=["id", "level", "title", "start", "explanation"])
+    if notes:
+        emit(notes, fmt, columns=["written", "author", "status", "text"])

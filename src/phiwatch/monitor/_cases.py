@@ -100,15 +100,21 @@ def get_case(store: Store, case_id: int, *, names: bool = False) -> dict[str, An
         record = _case_row(case, len(alerts), shown)
         record["alert_list"] = [alert_record(a, shown) for a in alerts]
         record["notes"] = [
-            {"written": n.written_at, "status": n.status, "text": n.text} for n in notes
+            {"written": n.written_at, "author": n.author, "status": n.status, "text": n.text}
+            for n in notes
         ]
         return record
 
 
 def update_case(
-    store: Store, case_id: int, *, status: str | None = None, note: str | None = None
+    store: Store,
+    case_id: int,
+    *,
+    status: str | None = None,
+    note: str | None = None,
+    by: str | None = None,
 ) -> dict[str, Any]:
-    """Set a case's status and/or add a note; both are recorded as one note."""
+    """Set a case's status and/or add a note; both are recorded as one note, signed ``by``."""
     if status is None and not note:
         raise InputError("give --status or --note (or both)")
     if status is not None and status not in STATUSES:
@@ -120,5 +126,5 @@ def update_case(
         if status is not None:
             case.status = status
         case.updated_at = datetime.now(UTC)
-        session.add(CaseNote(case_id=case_id, status=status, text=note or ""))
+        session.add(CaseNote(case_id=case_id, author=by, status=status, text=note or ""))
     return get_case(store, case_id)

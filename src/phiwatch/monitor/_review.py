@@ -257,7 +257,7 @@ def _record(
     target = case_id if case_id is not None else alert.case_id
     if target is not None:
         session.add(
-            CaseNote(case_id=target, written_at=now, status=case_status, text=f"{text} (by {by})")
+            CaseNote(case_id=target, written_at=now, author=by, status=case_status, text=text)
         )
         case = session.get(Case, target)
         if case is not None:

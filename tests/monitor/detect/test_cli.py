@@ -74,10 +74,20 @@ def test_cases_and_case_review(loaded: Cli) -> None:
     assert len(cases) == 2 and {c["status"] for c in cases} == {"new"}
     first = cases[0]["id"]
     result = loaded(
-        "monitor", "case", str(first), "--status", "false_positive", "--note", "Sanctioned"
+        "monitor",
+        "case",
+        str(first),
+        "--status",
+        "false_positive",
+        "--note",
+        "Sanctioned",
+        "--by",
+        "alice",
     )
     assert result.exit_code == 0, result.output
     assert "Sanctioned" in result.stdout
+    shown = json.loads(loaded("monitor", "case", str(first), "-f", "json").stdout)
+    assert [(n["author"], n["text"]) for n in shown["notes"]] == [("alice", "Sanctioned")]
     remaining = json.loads(loaded("monitor", "cases", "--status", "new", "-f", "json").stdout)
     assert [c["id"] for c in remaining] != [first] and len(remaining) == 1
     bad = loaded("monitor", "case", str(first), "--status", "closed")

@@ -204,6 +204,8 @@ class CaseNote(Base):
         ForeignKey("monitor_case.id", ondelete="CASCADE"), index=True
     )
     written_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Who wrote it (a signed-in user, or cli:<login>); unknown on notes written before 0002.
+    author: Mapped[str | None] = mapped_column(String(120))
     status: Mapped[str | None] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
 

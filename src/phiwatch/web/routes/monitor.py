@@ -392,8 +392,9 @@ def case_update(
 ) -> Response:
     """Change the case's status (confirm, close as a false positive) and/or add a note."""
     text = note.strip()
-    signed = f"{text} (by {user.username})" if text else f"by {user.username}"
     if not status and not text:
         raise InputError("choose a status or write a note", column="note")
-    monitor.update_case(app_state(request).store, case_id, status=status or None, note=signed)
+    monitor.update_case(
+        app_state(request).store, case_id, status=status or None, note=text, by=user.username
+    )
     return RedirectResponse(f"/monitor/cases/{case_id}", status_code=303)
