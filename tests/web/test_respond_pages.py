@@ -137,6 +137,84 @@ def test_the_form_saves_a_new_version_and_keeps_the_old(env: WebEnv) -> None:
     assert refused.status_code == 403
 
 
+def test_the_officer_opens_an_incident_and_adds_its_sources(env: WebEnv) -> None:
+    """The forms do what `respond open` and `respond add` do; bad input is refused, nothing kept."""
+    officer = env.signed_in(Role.privacy_officer)
+    listing = officer.get("/respond")
+    assert 'id="open-form"' in listing.text
+    token = csrf_from(listing.text)
+    refused = officer.post(
+        "/respond", data={"csrf_token": token, "title": " ", "discovered": "2026-03-02"}
+    )
+    assert refused.status_code == 400 and 'id="form-error"' in refused.text
+    assert respond.list_incidents(env.store) == []
+    opened = officer.post(
+        "/respond",
+        data={
+            "csrf_token": token,
+            "title": "Chart snooping",
+            "discovered": "2026-03-02",
+            "occurred_from": "2026-02-01",
+            "business_associate": "true",
+        },
+        follow_redirects=False,
+    )
+    assert opened.status_code == 303
+    (record,) = respond.list_incidents(env.store)
+    incident = record["id"]
+    assert opened.headers["location"] == f"/respond/incidents/{incident}"
+    shown = respond.get_incident(env.store, incident)
+    assert shown["title"] == "Chart snooping" and shown["business_associate"] is True
+
+    page = officer.get(f"/respond/incidents/{incident}")
+    assert 'id="source-form"' in page.text
+    sources = f"/respond/incidents/{incident}/sources"
+    by_account = officer.post(
+        sources,
+        data={"csrf_token": token, "kind": "lake", "account": "dr-1", "elements": ["ssn"]},
+        follow_redirects=False,
+    )
+    assert by_account.status_code == 303
+    listed = "patient_id\np-07\np-08\n"
+    from_list = officer.post(
+        sources,
+        data={"csrf_token": token, "kind": "csv"},
+        files={"patients": ("from-the-vendor.csv", listed, "text/csv")},
+        follow_redirects=False,
+    )
+    assert from_list.status_code == 303
+    data = officer.get(f"/respond/incidents/{incident}.json").json()
+    assert [s["kind"] for s in data["incident"]["sources"]] == ["lake", "csv"]
+    assert "ssn" in data["incident"]["sources"][0]["elements"]
+    assert data["scope"]["individuals"] == 7  # dr-1's five charts, and p-07, p-08
+
+    half_window = officer.post(
+        sources,
+        data={"csrf_token": token, "kind": "lake", "account": "dr-1", "after": "2026-01-01T00:00"},
+    )
+    assert half_window.status_code == 400 and "both ends of the time window" in half_window.text
+    no_case = officer.post(sources, data={"csrf_token": token, "kind": "case", "case_id": "999"})
+    assert no_case.status_code == 400 and 'id="source-error"' in no_case.text
+    assert "no monitor case 999" in no_case.text
+    bad_file = officer.post(
+        sources,
+        data={"csrf_token": token, "kind": "csv"},
+        files={"patients": ("list.csv", "mrn\n1\n", "text/csv")},
+    )
+    assert bad_file.status_code == 400 and "patient_id column" in bad_file.text
+    assert len(respond.get_incident(env.store, incident)["sources"]) == 2  # nothing added
+
+    auditor = env.signed_in(Role.auditor)
+    assert 'id="open-form"' not in auditor.get("/respond").text
+    assert 'id="source-form"' not in auditor.get(f"/respond/incidents/{incident}").text
+    forbidden = auditor.post(
+        sources,
+        data={"kind": "lake", "account": "dr-1"},
+        headers={"X-CSRF-Token": csrf_from(auditor.get("/").text)},
+    )
+    assert forbidden.status_code == 403
+
+
 def test_letter_previews_sample_and_one_patient_recorded(env: WebEnv) -> None:
     incident = _incident(env)
     respond.set_facts(env.store, incident, **FACTS)
@@ -211,3 +289,38 @@ def test_in_a_browser_the_officer_assesses_an_incident(env: WebEnv, tmp_path: Pa
             browser.close()
     versions = respond.assessments(env.store, incident)
     assert [v["answers"]["mitigation"] for v in versions] == ["assurances"]
+
+
+@pytest.mark.browser
+def test_in_a_browser_the_officer_opens_an_incident_from_the_list(env: WebEnv) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from tests.web.test_browser import live
+
+    with live(env) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            page = browser.new_page()
+            page.goto(f"{base}/login")
+            page.fill("#username", "privacy-officer")
+            page.fill("#password", "correct horse battery staple")
+            page.click("#sign-in")
+            page.wait_for_selector("#signed-in-as")
+            page.goto(f"{base}/respond")
+            page.click("#open-incident summary")
+            page.fill("#open-title", "Billing export")
+            page.fill("#open-discovered", "2026-03-02")
+            page.click("#open-submit")
+            page.wait_for_selector("#source-form", state="attached")
+            page.click("#add-source summary")
+            page.fill("#source-address", "10.9.9.9")
+            page.click("#source-submit")
+            page.wait_for_selector("#sources >> text=lake")
+            assert page.inner_text("#individuals") == "3"
+        finally:
+            browser.close()
+    (record,) = respond.list_incidents(env.store)
+    assert (record["title"], record["individuals"]) == ("Billing export", 3)

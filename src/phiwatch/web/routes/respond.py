@@ -11,15 +11,17 @@ affected patient does, and is recorded in the PHI audit trail.
 
 from __future__ import annotations
 
-from datetime import date
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
+from fastapi import File, Form, Query, Request, UploadFile
 from fastapi import Path as PathParam
-from fastapi import Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from phiwatch import respond
-from phiwatch.errors import PhiwatchError
+from phiwatch.errors import InputError, PhiwatchError
 from phiwatch.security import Principal, Role
 from phiwatch.store import Store
 from phiwatch.web._auth import PrivacyOfficer, RequireRole
@@ -48,6 +50,11 @@ def _store(request: Request) -> Store:
     return app_state(request).store
 
 
+def _can_edit(user: Principal) -> bool:
+    """Only the privacy officer changes breach response, and not through a read-only token."""
+    return user.role is Role.privacy_officer and not user.read_only
+
+
 @pages.page("/respond", template="respond_incidents.html")
 def incidents(request: Request, user: RespondReader) -> dict[str, Any]:
     """Incidents, newest first, and every open incident's notices, most urgent first."""
@@ -59,6 +66,7 @@ def incidents(request: Request, user: RespondReader) -> dict[str, Any]:
         "due": due,
         "overdue": sum(1 for row in due if row["overdue"]),
         "today": date.today(),
+        "can_open": _can_edit(user),
     }
 
 
@@ -98,7 +106,8 @@ def _incident_data(request: Request, user: Principal, incident_id: int) -> dict[
             "choices": respond.CHOICES,
         },
         "letters": _letters(request, incident_id),
-        "can_assess": user.role is Role.privacy_officer and not user.read_only,
+        "can_assess": _can_edit(user),
+        "elements": respond.ELEMENTS,
     }
 
 
@@ -166,3 +175,116 @@ def letter(
         "letter_id": preview.letter_id,
         "html": preview.html,
     }
+
+
+# -- opening an incident and adding its sources (the CLI's `respond open` / `respond add`) ------
+
+_CSV_MAX_BYTES = 50 * 2**20
+_SOURCE_KINDS = ("case", "lake", "csv")
+OptionalDay = Annotated[date | None, Form()]
+
+
+def _listing(request: Request, user: Principal) -> dict[str, Any]:
+    return dict(incidents(request, user))
+
+
+@pages.router.post("/respond", include_in_schema=False)
+def open_incident_form(
+    request: Request,
+    user: PrivacyOfficer,
+    title: Annotated[str, Form(max_length=200)],
+    discovered: Annotated[date, Form()],
+    occurred_from: OptionalDay = None,
+    occurred_to: OptionalDay = None,
+    business_associate: Annotated[bool, Form()] = False,
+    delay_from: OptionalDay = None,
+    delay_until: OptionalDay = None,
+    from_case: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
+) -> Response:
+    """Open an incident (from a confirmed monitor case when one is named) and go to its page."""
+    state = app_state(request)
+    dates: dict[str, Any] = {
+        "occurred_from": occurred_from,
+        "occurred_to": occurred_to,
+        "business_associate": business_associate,
+        "delay_from": delay_from,
+        "delay_until": delay_until,
+    }
+    try:
+        if from_case is not None:
+            opened = respond.open_from_case(
+                state.settings,
+                state.store,
+                title,
+                case_id=from_case,
+                discovered=discovered,
+                **dates,
+            )
+            incident_id = int(opened["incident"])
+        else:
+            incident_id = respond.open_incident(state.store, title, discovered=discovered, **dates)
+    except PhiwatchError as exc:
+        data = _listing(request, user) | {"error": str(exc)}
+        return render(request, "respond_incidents.html", data, status=400)
+    return RedirectResponse(f"/respond/incidents/{incident_id}", status_code=303)
+
+
+@pages.router.post("/respond/incidents/{incident_id}/sources", include_in_schema=False)
+def add_source_form(
+    request: Request,
+    user: PrivacyOfficer,
+    incident_id: IncidentId,
+    kind: Annotated[str, Form(pattern="^(case|lake|csv)$")],
+    case_id: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
+    account: Annotated[str, Form(max_length=200)] = "",
+    address: Annotated[str, Form(max_length=100)] = "",
+    after: Annotated[datetime | None, Form()] = None,
+    before: Annotated[datetime | None, Form()] = None,
+    patients: Annotated[UploadFile | None, File(description="CSV with a patient_id column")] = None,
+    elements: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    """Add one source of affected individuals (a confirmed case, a lake query, a CSV list)."""
+    state = app_state(request)
+    try:
+        found = _found(state, kind, case_id, account, address, (after, before), patients)
+        respond.add_source(state.store, incident_id, found, elements=elements or [])
+    except PhiwatchError as exc:
+        data = _incident_data(request, user, incident_id) | {"source_error": str(exc)}
+        return render(request, "respond_incident.html", data, status=400)
+    return RedirectResponse(f"/respond/incidents/{incident_id}#sources", status_code=303)
+
+
+def _found(
+    state: Any,
+    kind: str,
+    case_id: int | None,
+    account: str,
+    address: str,
+    window: tuple[datetime | None, datetime | None],
+    upload: UploadFile | None,
+) -> respond.Found:
+    """The individuals one source names, each kind read the way `respond add` reads it."""
+    if kind == "case":
+        if case_id is None:
+            raise InputError("give the number of a confirmed monitor case", column="case_id")
+        return respond.from_case(state.settings, state.store, case_id)
+    if kind == "lake":
+        after, before = window
+        if (after is None) != (before is None):
+            raise InputError("give both ends of the time window, or neither", column="after")
+        between = (after, before) if after is not None and before is not None else None
+        return respond.from_lake(
+            state.settings,
+            user=account.strip() or None,
+            address=address.strip() or None,
+            between=between,
+        )
+    if upload is None or not upload.filename:
+        raise InputError("choose a CSV file with a patient_id column", column="patients")
+    data = upload.file.read(_CSV_MAX_BYTES + 1)
+    if len(data) > _CSV_MAX_BYTES:
+        raise InputError("the file is too large (50 MiB at most)", column="patients")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / (Path(upload.filename).name or "patients.csv")
+        path.write_bytes(data)
+        return respond.from_csv(state.settings, state.store, path)
