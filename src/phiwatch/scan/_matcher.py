@@ -15,6 +15,7 @@ report is decided once, when the matcher is built (``FIXED`` ... ``RECOVER`` bel
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import re
@@ -87,7 +88,15 @@ def _normalise(found: list[_Found]) -> list[Candidate]:
 
 
 def _widths(pattern: Pattern) -> tuple[int, int]:
-    low, high = _sre_parse.parse(pattern.regex).getwidth()
+    return _regex_widths(pattern.regex)
+
+
+@functools.lru_cache(maxsize=4096)
+def _regex_widths(regex: str) -> tuple[int, int]:
+    """Parsing a regex for its widths takes longer than scanning a small file: each
+    process does it once per regex, not once per scanner (``scan_paths`` builds one per
+    sweep, the gateway one per configuration)."""
+    low, high = _sre_parse.parse(regex).getwidth()
     return int(low), int(high)
 
 
@@ -98,10 +107,10 @@ def _prefix_width(pattern: Pattern) -> int | None:
     if prefilter is None or not regex.endswith(prefilter) or len(regex) == len(prefilter):
         return None
     try:
-        high = _sre_parse.parse(regex[: -len(prefilter)]).getwidth()[1]
+        high = _regex_widths(regex[: -len(prefilter)])[1]
     except (re.error, RecursionError):
         return None
-    return int(high) if high <= MAX_LOOKBACK else None
+    return high if high <= MAX_LOOKBACK else None
 
 
 def _value_group(pattern: Pattern) -> int | str:

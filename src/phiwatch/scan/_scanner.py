@@ -17,6 +17,7 @@ line of a finding is counted only for findings that are reported.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -135,12 +136,15 @@ class Scanner:
         """Findings in a binary stream of any size, in order, with bounded memory."""
         if chunk_size < 4 * overlap:
             raise ValueError("chunk_size must be at least four times the overlap")
-        buffer = _read_full(stream, chunk_size)
+        buffer = _read_first(stream, chunk_size)
+        # A short read means the end: no second read (and no second buffer) for a small file.
+        exhausted = len(buffer) < chunk_size
         base = 0
         lines_before = 0
         lead = 0
         while True:
-            more = _read_full(stream, chunk_size)
+            more = b"" if exhausted else _read_full(stream, chunk_size)
+            exhausted = exhausted or len(more) < chunk_size
             last = not more
             limit = len(buffer) if last else len(buffer) - overlap
             hits = [h for h in self._hits(buffer, column_context) if lead <= h[0] < limit]
@@ -169,6 +173,7 @@ class Scanner:
             return []
         rules = self._rules
         reasons = self._reasons
+        rows: dict[int, list[int]] = {}  # a table row's delimiters, found once per row
         minimum = self.config.min_confidence
         hits: list[_Hit] = []
         append = hits.append
@@ -182,7 +187,7 @@ class Scanner:
                 if column_context is None:
                     window = data[max(0, start - CONTEXT_BEFORE) : end + CONTEXT_AFTER]
                 else:
-                    window = _table_window(data, start, end, column_context)
+                    window = _table_window(data, start, end, column_context, rows)
                 words = window.translate(WORD_BYTES).split()
                 if not context_keys.isdisjoint(words):
                     context_word = first_context(words, window)
@@ -203,7 +208,7 @@ class Scanner:
                 if column_context is None:
                     window = data[max(0, start - CONTEXT_BEFORE) : end + CONTEXT_AFTER]
                 else:
-                    window = _table_window(data, start, end, column_context)
+                    window = _table_window(data, start, end, column_context, rows)
                 words = window.translate(WORD_BYTES).split()
                 if not context_keys.isdisjoint(words):
                     context_word = first_context(words, window)
@@ -332,6 +337,19 @@ def _stronger(hit: _Hit, other: _Hit) -> bool:
     return hit[3] < other[3]
 
 
+FIRST_READ = 64 * 1024
+"""The first read of a stream asks for this much, then for the rest of a chunk: asking a
+file for 4 MiB allocates 4 MiB, which costs more than scanning a one-kilobyte file."""
+
+
+def _read_first(stream: BinaryIO, chunk_size: int) -> bytes:
+    """The first chunk, ``chunk_size`` bytes or fewer at the end, read small first."""
+    head = _read_full(stream, min(FIRST_READ, chunk_size))
+    if len(head) < FIRST_READ or chunk_size <= FIRST_READ:
+        return head
+    return head + _read_full(stream, chunk_size - FIRST_READ)
+
+
 def _read_full(stream: BinaryIO, size: int) -> bytes:
     """``size`` bytes, or fewer only at the end: pipes and sockets may return short reads,
     and a short chunk would break the overlap arithmetic."""
@@ -349,7 +367,9 @@ def _read_full(stream: BinaryIO, size: int) -> bytes:
     return b"".join(parts)
 
 
-def _table_window(data: bytes, start: int, end: int, context: ColumnContext) -> bytes:
+def _table_window(
+    data: bytes, start: int, end: int, context: ColumnContext, rows: dict[int, list[int]]
+) -> bytes:
     """The bytes where context words count for a cell of a delimited file.
 
     In a table, context is the cell's own row and its column's header, not the rows
@@ -360,16 +380,51 @@ def _table_window(data: bytes, start: int, end: int, context: ColumnContext) -> 
     line_end = data.find(b"\n", end)
     low = max(low, line_start)
     high = min(high, line_end) if line_end >= 0 else high
-    return data[low:high] + b" " + _header_for(data, line_start, start, context)
+    return data[low:high] + b" " + _header_for(data, line_start, start, context, rows)
 
 
-def _header_for(data: bytes, line_start: int, start: int, context: ColumnContext) -> bytes:
-    column = data.count(context.delimiter, line_start, start)
-    if column and data.find(b'"', line_start, start) >= 0:
-        column = _count_unquoted(data[line_start:start], context.delimiter[0])
+def _header_for(
+    data: bytes, line_start: int, start: int, context: ColumnContext, rows: dict[int, list[int]]
+) -> bytes:
+    delimiter = context.delimiter
+    if len(delimiter) == 1:
+        delimiters = rows.get(line_start)
+        if delimiters is None:
+            delimiters = rows[line_start] = _unquoted_delimiters(data, line_start, delimiter)
+        column = bisect.bisect_left(delimiters, start)
+    else:
+        column = data.count(delimiter, line_start, start)
+        if column and data.find(b'"', line_start, start) >= 0:
+            column = _count_unquoted(data[line_start:start], delimiter[0])
     if column < len(context.headers):
         return context.headers[column]
     return b""
+
+
+def _unquoted_delimiters(data: bytes, line_start: int, delimiter: bytes) -> list[int]:
+    """Where the row starting at ``line_start`` has a delimiter outside double quotes: a
+    cell's column is how many lie before it ("Lopez, Maria" is one cell). Found once per
+    row with ``find`` between quotes, where counting per cell walked the row byte by byte
+    for each of its values."""
+    line_end = data.find(b"\n", line_start)
+    if line_end < 0:
+        line_end = len(data)
+    positions: list[int] = []
+    quoted = False
+    at = line_start
+    while at <= line_end:
+        quote = data.find(b'"', at, line_end)
+        stop = line_end if quote < 0 else quote
+        if not quoted:
+            found = data.find(delimiter, at, stop)
+            while found >= 0:
+                positions.append(found)
+                found = data.find(delimiter, found + 1, stop)
+        if quote < 0:
+            break
+        quoted = not quoted
+        at = quote + 1
+    return positions
 
 
 def _count_unquoted(segment: bytes, delimiter: int) -> int:
