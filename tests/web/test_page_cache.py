@@ -158,13 +158,14 @@ def test_refused_tokens_are_not_remembered() -> None:
 
 
 def test_page_cache_is_bounded_by_entries_and_bytes() -> None:
-    cache = PageCache(max_entries=3, max_bytes=400)
+    by_count = PageCache(max_entries=3, max_bytes=400)
     for i in range(5):
-        cache.put(("/x", str(i).encode(), 1), CachedJson(b"x" * 10, {}))
-    assert len(cache) == 3 and cache.get(("/x", b"0", 1)) is None
-    assert cache.get(("/x", b"4", 1)) is not None
-    cache.put(("/x", b"big", 1), CachedJson(b"x" * 101, {}))  # over a quarter: not kept
-    assert cache.get(("/x", b"big", 1)) is None
-    for i in range(4):
-        cache.put(("/y", str(i).encode(), 1), CachedJson(b"y" * 90, {}))
-    assert len(cache) <= 3 and sum(len(a.body) for a in cache._entries.values()) <= 400
+        by_count.put(("/x", str(i).encode(), 1), CachedJson(b"x" * 10, {}))
+    assert len(by_count) == 3 and by_count.get(("/x", b"0", 1)) is None
+    assert by_count.get(("/x", b"4", 1)) is not None
+    by_count.put(("/x", b"big", 1), CachedJson(b"x" * 101, {}))  # over a quarter: not kept
+    assert by_count.get(("/x", b"big", 1)) is None
+    by_size = PageCache(max_entries=100, max_bytes=400)
+    for i in range(5):
+        by_size.put(("/y", str(i).encode(), 1), CachedJson(b"y" * 90, {}))
+    assert len(by_size) == 4 and by_size.get(("/y", b"0", 1)) is None  # 5 x 90 > 400
