@@ -202,7 +202,11 @@ def _render_cached(request: Request, answer: CachedHtml) -> HTMLResponse:
 
 
 def _guards(route: APIRoute) -> list[Guard]:
-    """The access guards among a route's dependencies, nested ones included."""
+    """The access guards among a route's dependencies, nested ones included.
+
+    The route's own declaration, as ``check_route_access`` reads it (phiwatch
+    includes its routers without router-level dependencies).
+    """
     found: list[Guard] = []
     pending = list(route.dependant.dependencies)
     while pending:
