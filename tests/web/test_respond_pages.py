@@ -8,8 +8,10 @@ client and in Debian's chromium.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -248,14 +250,13 @@ def test_letter_previews_sample_and_one_patient_recorded(env: WebEnv) -> None:
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
-def test_in_a_browser_the_officer_assesses_an_incident(env: WebEnv, tmp_path: Path) -> None:
+@contextmanager
+def _officer_in_chromium(env: WebEnv) -> Iterator[tuple[Any, str]]:
+    """A page in Debian's chromium, signed in as the privacy officer, and the app's address."""
     from playwright.sync_api import sync_playwright
 
     from tests.web.test_browser import live
 
-    incident = _incident(env)
     with live(env) as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
@@ -263,64 +264,55 @@ def test_in_a_browser_the_officer_assesses_an_incident(env: WebEnv, tmp_path: Pa
         )
         try:
             page = browser.new_page()
-            requests: list[str] = []
-            problems: list[str] = []
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
             page.goto(f"{base}/login")
             page.fill("#username", "privacy-officer")
             page.fill("#password", "correct horse battery staple")
             page.click("#sign-in")
             page.wait_for_selector("#signed-in-as")
-            page.click("text=Incidents")
-            page.click("#incidents >> text=Snooping and billing export")
-            page.wait_for_selector("#scope-by-state-title", state="attached")
-            assert page.inner_text("#individuals") == "7"
-            page.select_option("#q-mitigation", "assurances")
-            page.check("#q-encrypted")
-            page.click("#save-assessment")
-            page.wait_for_selector("#assessments >> text=no_notice")
-            assert "low probability" in page.inner_text("#result")
-            assert page.inner_text("#obligations tbody") == "No notice is owed."
-            page.screenshot(path=str(tmp_path / "respond-incident.png"), full_page=True)
-            assert all(url.startswith(base) for url in requests)
-            assert not problems, problems
+            yield page, base
         finally:
             browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
+def test_in_a_browser_the_officer_assesses_an_incident(env: WebEnv, tmp_path: Path) -> None:
+    incident = _incident(env)
+    with _officer_in_chromium(env) as (page, base):
+        requests: list[str] = []
+        problems: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.click("text=Incidents")
+        page.click("#incidents >> text=Snooping and billing export")
+        page.wait_for_selector("#scope-by-state-title", state="attached")
+        assert page.inner_text("#individuals") == "7"
+        page.select_option("#q-mitigation", "assurances")
+        page.check("#q-encrypted")
+        page.click("#save-assessment")
+        page.wait_for_selector("#assessments >> text=no_notice")
+        assert "low probability" in page.inner_text("#result")
+        assert page.inner_text("#obligations tbody") == "No notice is owed."
+        page.screenshot(path=str(tmp_path / "respond-incident.png"), full_page=True)
+        assert all(url.startswith(base) for url in requests)
+        assert not problems, problems
     versions = respond.assessments(env.store, incident)
     assert [v["answers"]["mitigation"] for v in versions] == ["assurances"]
 
 
 @pytest.mark.browser
 def test_in_a_browser_the_officer_opens_an_incident_from_the_list(env: WebEnv) -> None:
-    from playwright.sync_api import sync_playwright
-
-    from tests.web.test_browser import live
-
-    with live(env) as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            page = browser.new_page()
-            page.goto(f"{base}/login")
-            page.fill("#username", "privacy-officer")
-            page.fill("#password", "correct horse battery staple")
-            page.click("#sign-in")
-            page.wait_for_selector("#signed-in-as")
-            page.goto(f"{base}/respond")
-            page.click("#open-incident summary")
-            page.fill("#open-title", "Billing export")
-            page.fill("#open-discovered", "2026-03-02")
-            page.click("#open-submit")
-            page.wait_for_selector("#source-form", state="attached")
-            page.click("#add-source summary")
-            page.fill("#source-address", "10.9.9.9")
-            page.click("#source-submit")
-            page.wait_for_selector("#sources >> text=lake")
-            assert page.inner_text("#individuals") == "3"
-        finally:
-            browser.close()
+    with _officer_in_chromium(env) as (page, base):
+        page.goto(f"{base}/respond")
+        page.click("#open-incident summary")
+        page.fill("#open-title", "Billing export")
+        page.fill("#open-discovered", "2026-03-02")
+        page.click("#open-submit")
+        page.wait_for_selector("#source-form", state="attached")
+        page.click("#add-source summary")
+        page.fill("#source-address", "10.9.9.9")
+        page.click("#source-submit")
+        page.wait_for_selector("#sources >> text=lake")
+        assert page.inner_text("#individuals") == "3"
     (record,) = respond.list_incidents(env.store)
     assert (record["title"], record["individuals"]) == ("Billing export", 3)

@@ -500,15 +500,7 @@ def apply_plan(session: Session, plan: ImportPlan) -> ImportSummary:
 # Columns of a new breach, in the order ``_insert_new`` supplies them.
 _NEW_BREACH_COLUMNS = (
     "uid",
-    "entity_name",
-    "entity_key",
-    "state",
-    "entity_type",
-    "individuals_affected",
-    "submitted_on",
-    "breach_types",
-    "locations",
-    "business_associate",
+    *_BREACH_FIELDS,
     "match_key",
     "ordinal",
     "content_hash",
@@ -517,6 +509,7 @@ _NEW_BREACH_COLUMNS = (
     "first_import_id",
     "last_changed_import_id",
 )
+_SUBMITTED = _NEW_BREACH_COLUMNS.index("submitted_on")
 
 
 def _insert_new(session: Session, new: NewBreaches, import_id: int, list_name: str) -> None:
@@ -531,18 +524,9 @@ def _insert_new(session: Session, new: NewBreaches, import_id: int, list_name: s
     SQLAlchemy's batched insert, its ids from the table's sequence.
     """
     count = len(new.positions)
-    submitted = new.column("submitted_on")
     columns: list[Sequence[Any]] = [
         new.uids,
-        new.column("entity_name"),
-        new.column("entity_key"),
-        new.column("state"),
-        new.column("entity_type"),
-        new.column("individuals_affected"),
-        submitted,
-        new.column("breach_types"),
-        new.column("locations"),
-        new.column("business_associate"),
+        *(new.column(name) for name in _BREACH_FIELDS),
         new.column("match_key"),
         new.ordinals,
         new.column("content_hash"),
@@ -555,8 +539,9 @@ def _insert_new(session: Session, new: NewBreaches, import_id: int, list_name: s
     connection = session.connection()
     table = cast(Table, Breach.__table__)
     if connection.dialect.name == "sqlite":
+        submitted = columns[_SUBMITTED]
         iso = {day: day.isoformat() for day in set(submitted)}
-        columns[6] = [iso[day] for day in submitted]
+        columns[_SUBMITTED] = [iso[day] for day in submitted]
         first = (connection.execute(select(func.max(table.c.id))).scalar() or 0) + 1
         ids: Sequence[int] = range(first, first + count)
         names = ", ".join(("id", *_NEW_BREACH_COLUMNS))
