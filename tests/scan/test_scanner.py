@@ -224,6 +224,61 @@ def test_hooks_never_raise(name: str, odd: str) -> None:
         assert 0.0 <= recognizer.adjust_score(odd, pattern.score, pattern.name) <= 1.0
 
 
+class _Ticket(Recognizer):
+    """A site recognizer for "TK-" numbers, to drive the scanner's use of the hooks."""
+
+    name = "ticket"
+    entity = "TICKET"
+    PATTERNS = (Pattern("ticket number (medium)", r"\bTK-\d{4}\b", 0.7),)
+    CONTEXT = ("ticket",)
+
+
+class _RaisingValidator(_Ticket):
+    def validate_result(self, text: str) -> bool | None:
+        if text.endswith("0"):
+            raise ValueError("a recognizer bug")
+        return text != "TK-1111"
+
+
+class _RaisingInvalidator(_Ticket):
+    def invalidate_result(self, text: str) -> bool:
+        if text.endswith("0"):
+            raise ValueError("a recognizer bug")
+        return text == "TK-1111"
+
+
+class _OwnCheck(_Ticket):
+    def check(self, text: str) -> bool | None:
+        return False if text.endswith("0") else None
+
+
+class _RaisingAdjust(_Ticket):
+    def adjust_score(self, text: str, score: float, pattern: str) -> float:
+        if text.endswith("0"):
+            raise ValueError("a recognizer bug")
+        return 0.0 if text == "TK-1111" else score
+
+
+@pytest.mark.parametrize(
+    "kind", [_RaisingValidator, _RaisingInvalidator, _OwnCheck, _RaisingAdjust]
+)
+def test_scanner_applies_each_hook_and_survives_a_raising_one(kind: type[Recognizer]) -> None:
+    """The scanner calls a recognizer's hooks itself (not through ``check``, which it
+    skips where not overridden): a raising hook rejects that value and the scan goes on;
+    a rejection or a zero score drops the value; an overridden ``check`` is obeyed."""
+    text = "ticket TK-2220, TK-1111 and TK-3456 for SSN 219-09-9998"
+    found = Scanner(recognizers=[kind(), BUILTIN["ssn"]()]).scan_text(text)
+    got = {(f.entity, f.text) for f in found}
+    assert ("TICKET", "TK-2220") not in got
+    assert ("TICKET", "TK-3456") in got
+    assert ("SSN", "219-09-9998") in got
+    assert (("TICKET", "TK-1111") in got) == (kind is _OwnCheck)
+    (ticket,) = [f for f in found if f.text == "TK-3456"]
+    assert ticket.reason.context_word == "ticket"
+    expected = "passed" if kind is _RaisingValidator else "not checked"
+    assert ticket.reason.validator == expected
+
+
 def test_weak_recognizers_ship_disabled() -> None:
     names = {r.name for r in build_recognizers()}
     assert "url" not in names

@@ -20,7 +20,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from phiwatch.scan._config import ScanConfig
 from phiwatch.scan._findings import Finding, Reason, new_finding
@@ -55,7 +55,9 @@ _Rule = tuple[
     _Words,  # ... and the look-up of the first one
     _Keys,  # the same for negative words
     _Words,
-    Callable[[str], "bool | None"],  # the recognizer's ``check``
+    Callable[[str], "bool | None"] | None,  # ``check`` where a recognizer overrides it
+    Callable[[str], bool] | None,  # else ``invalidate_result`` where overridden
+    Callable[[str], "bool | None"] | None,  # ... and ``validate_result`` where overridden
     Callable[[str, float, str], float] | None,  # ``adjust_score`` where overridden
     float,  # context boost
     float,  # negative penalty
@@ -175,17 +177,19 @@ class Scanner:
         reasons = self._reasons
         rows: dict[int, list[int]] = {}  # a table row's delimiters, found once per row
         minimum = self.config.min_confidence
+        before, after = CONTEXT_BEFORE, CONTEXT_AFTER
         hits: list[_Hit] = []
         append = hits.append
         for index, start, end in candidates:
             (rank, name, score, needs_context, context_keys, first_context, negative_keys,
-             first_negative, check, adjust, boost, penalty) = rules[index]  # fmt: skip
+             first_negative, check, invalidate, validate, adjust, boost,
+             penalty) = rules[index]  # fmt: skip
             window = b""
             words: list[bytes] = []
             context_word: str | None = None
             if needs_context:
                 if column_context is None:
-                    window = data[max(0, start - CONTEXT_BEFORE) : end + CONTEXT_AFTER]
+                    window = data[start - before if start > before else 0 : end + after]
                 else:
                     window = _table_window(data, start, end, column_context, rows)
                 words = window.translate(WORD_BYTES).split()
@@ -194,7 +198,16 @@ class Scanner:
                 if context_word is None:
                     continue
             text = data[start:end].decode("utf-8", "replace")
-            verdict = check(text)
+            if check is not None:
+                verdict = check(text)
+            else:  # ``Recognizer.check`` inlined: one Python call fewer per candidate
+                try:
+                    if invalidate is not None and invalidate(text):
+                        verdict = False
+                    else:
+                        verdict = validate(text) if validate is not None else None
+                except Exception:  # a recognizer bug must not end the scan
+                    verdict = False
             if verdict is False:
                 continue
             if adjust is not None:
@@ -206,7 +219,7 @@ class Scanner:
                 continue
             if not needs_context:
                 if column_context is None:
-                    window = data[max(0, start - CONTEXT_BEFORE) : end + CONTEXT_AFTER]
+                    window = data[start - before if start > before else 0 : end + after]
                 else:
                     window = _table_window(data, start, end, column_context, rows)
                 words = window.translate(WORD_BYTES).split()
@@ -307,11 +320,17 @@ class Scanner:
         return False
 
 
+def _overridden(recognizer: Recognizer, hook: str) -> Callable[..., Any] | None:
+    """The recognizer's ``hook``, or None where it is the base class's (which does nothing
+    worth a call per candidate)."""
+    method = getattr(recognizer, hook)
+    return None if getattr(method, "__func__", None) is getattr(Recognizer, hook) else method
+
+
 def _rule(pattern: Pattern, recognizer: Recognizer, rank: int) -> _Rule:
     """Everything the scan loop needs about one pattern, looked up once."""
-    adjust = recognizer.adjust_score
-    overridden = getattr(adjust, "__func__", None) is not Recognizer.adjust_score
     context, negative = recognizer.context_words, recognizer.negative_words
+    check = _overridden(recognizer, "check")
     return (
         rank,
         pattern.name,
@@ -321,8 +340,10 @@ def _rule(pattern: Pattern, recognizer: Recognizer, rank: int) -> _Rule:
         context.first,
         negative.keys if negative else frozenset(),
         negative.first,
-        recognizer.check,
-        adjust if overridden else None,
+        check,
+        _overridden(recognizer, "invalidate_result") if check is None else None,
+        _overridden(recognizer, "validate_result") if check is None else None,
+        _overridden(recognizer, "adjust_score"),
         recognizer.context_boost,
         recognizer.negative_penalty,
     )
