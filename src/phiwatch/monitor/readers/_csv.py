@@ -180,29 +180,63 @@ def _outcome_sql(column: str) -> str:
     )
 
 
-def stage_csv(
-    connection: duckdb.DuckDBPyConnection,
-    path: Path,
-    mapping: CsvMapping | None,
-    key: bytes,
-    scan_number: int,
-) -> list[Problem]:
-    """Append ``path``'s rows, mapped to the staged columns, to table ``staged``.
+@dataclass(frozen=True)
+class CsvScan:
+    """CSV files read by one ``read_csv`` call: they share a header and a resolved mapping.
 
-    Bad rows are appended too, flagged in ``_bad``; the problems found are
-    returned, not raised. ``action`` stays NULL: the lake writer maps the
-    distinct ``subtype`` (metric) names with :func:`action_for`.
+    One call over many files lets DuckDB read them in parallel (a call per
+    file reads each on one core), so files are grouped whenever they can be.
     """
-    chosen, header = resolve_mapping(path, mapping)
-    cols = chosen.columns
-    time_col = cols["time"]
-    types = dict.fromkeys(header, "VARCHAR")
+
+    files: tuple[Path, ...]
+    mapping: CsvMapping
+    header: tuple[str, ...]
+
+
+def plan_csv(files: list[Path], mapping: CsvMapping | None) -> list[CsvScan]:
+    """Group ``files`` by header and mapping; each group is one scan, in first-seen order."""
+    groups: dict[tuple[object, ...], tuple[CsvMapping, list[str], list[Path]]] = {}
+    for path in files:
+        chosen, header = resolve_mapping(path, mapping)
+        group = (
+            tuple(header),
+            tuple(sorted(chosen.columns.items())),
+            tuple(sorted(chosen.actions.items())),
+            chosen.delimiter,
+            chosen.timestamp_format,
+            chosen.timezone,
+        )
+        groups.setdefault(group, (chosen, header, []))[2].append(path)
+    return [
+        CsvScan(tuple(paths), chosen, tuple(header)) for chosen, header, paths in groups.values()
+    ]
+
+
+def _types(scan: CsvScan) -> dict[str, str]:
+    cols = scan.mapping.columns
+    types = dict.fromkeys(scan.header, "VARCHAR")
     # Without a format DuckDB types the column itself (its reject table then names the
     # line); with one, the text is parsed by strptime and failures are located afterwards.
-    types[time_col] = "VARCHAR" if chosen.timestamp_format else "TIMESTAMPTZ"
+    types[cols["time"]] = "VARCHAR" if scan.mapping.timestamp_format else "TIMESTAMPTZ"
     if "query_count" in cols:
         types[cols["query_count"]] = "INTEGER"
+    return types
+
+
+def csv_select(scan: CsvScan, key: bytes | None, rejects: str) -> str:
+    """SQL giving the staged columns (and ``_file``, the path read) of every row of ``scan``.
+
+    ``key`` None leaves ``event_id`` NULL: the checking pass needs no identity,
+    and the keyed MD5 is the dearest expression of the query. Rows DuckDB
+    cannot read go to the reject tables ``<rejects>`` and ``<rejects>_scans``.
+    Zone-less times are read in the session's time zone: run the query
+    inside :func:`csv_timezone` for the mapping.
+    """
+    chosen = scan.mapping
+    cols = chosen.columns
+    types = _types(scan)
     spec = "{" + ", ".join(f"{_literal(n)}: '{t}'" for n, t in types.items()) + "}"
+    files = "[" + ", ".join(_literal(str(p)) for p in scan.files) + "]"
     options = [
         "header = true",
         "auto_detect = false",
@@ -210,11 +244,12 @@ def stage_csv(
         "quote = '\"'",
         "escape = '\"'",
         f"columns = {spec}",
+        "filename = true",
         "store_rejects = true",
-        f"rejects_table = 'rejects_{scan_number}'",
-        f"rejects_scan = 'reject_scans_{scan_number}'",
+        f"rejects_table = {_literal(rejects)}",
+        f"rejects_scan = {_literal(rejects + '_scans')}",
     ]
-    time_value = _quote(time_col)
+    time_value = _quote(cols["time"])
     if chosen.timestamp_format:
         time_value = (
             f"CAST(try_strptime(nullif(trim({time_value}), ''), "
@@ -224,13 +259,14 @@ def stage_csv(
     def col(name: str) -> str:
         return _quote(cols[name]) if name in cols else "NULL"
 
-    raw_fields = [(_quote(h), types[h]) for h in header]
+    raw_fields = [(_quote(h), types[h]) for h in scan.header]
+    event_id = row_id_sql(key, raw_fields) if key is not None else "CAST(NULL AS VARCHAR)"
     user = f"nullif(trim({col('user')}), '')"
     patient = f"nullif(trim({col('patient')}), '')"
-    source = col("source") if "source" in cols else _literal(path.name)
-    select = f"""
+    source = col("source") if "source" in cols else "parse_filename(filename)"
+    return f"""
         SELECT
-            {row_id_sql(key, raw_fields)} AS event_id,
+            {event_id} AS event_id,
             0 AS patient_index,
             timezone('UTC', {time_value}) AS recorded,
             {user} AS user_id,
@@ -247,30 +283,42 @@ def stage_csv(
             'csv' AS source_format,
             CASE WHEN {time_value} IS NULL THEN 'time'
                  WHEN {user} IS NULL THEN 'user' END AS _bad,
-            {scan_number} AS _file
-        FROM read_csv({_literal(str(path))}, {", ".join(options)})
+            filename AS _file
+        FROM read_csv({files}, {", ".join(options)})
     """  # noqa: S608
-    with _timezone(connection, chosen.timezone):
-        try:
-            connection.execute(f"INSERT INTO staged {select}")
-        except duckdb.Error as exc:
-            # DuckDB's message may quote a value (PHI): name only the kind of failure.
-            raise InputError(
-                f"cannot be read as CSV with this mapping ({type(exc).__name__})", file=path
-            ) from None
-    problems = _type_problems(connection, path, scan_number)
-    flagged = connection.execute(
-        f"SELECT count(*) FROM staged WHERE _file = {scan_number} AND _bad IS NOT NULL"  # noqa: S608
-    ).fetchall()[0]
-    if flagged and flagged[0]:
-        located = _locate_empty_fields(path, chosen, header)
-        if len(located) < flagged[0]:
+
+
+def csv_problems(
+    connection: duckdb.DuckDBPyConnection,
+    scan: CsvScan,
+    rejects: str,
+    flagged: dict[str, int],
+) -> list[Problem]:
+    """The located problems of a scan that has run.
+
+    Type and shape errors come from DuckDB's reject tables (``rejects``);
+    ``flagged`` counts, per file, the rows the query itself marked bad (an
+    empty required field, a time not in the mapping's format), which a
+    Python scan of that file then locates.
+    """
+    problems = _type_problems(connection, rejects)
+    for path in scan.files:
+        count = flagged.get(str(path), 0)
+        if not count:
+            continue
+        located = _locate_empty_fields(path, scan.mapping, list(scan.header))
+        if len(located) < count:
             located.append(
-                Problem(path, f"{flagged[0] - len(located)} record(s) with an unreadable time")
+                Problem(path, f"{count - len(located)} record(s) with an unreadable time")
             )
         problems.extend(located)
-    problems.sort(key=lambda p: p.line or 0)
+    problems.sort(key=lambda p: (str(p.file), p.line or 0))
     return problems
+
+
+def csv_timezone(connection: duckdb.DuckDBPyConnection, scan: CsvScan) -> _timezone:
+    """Context: parse ``scan``'s zone-less times in its mapping's zone, then restore UTC."""
+    return _timezone(connection, scan.mapping.timezone)
 
 
 class _timezone:
@@ -301,23 +349,25 @@ _REJECT_REASONS = {
 }
 
 
-def _type_problems(
-    connection: duckdb.DuckDBPyConnection, path: Path, scan_number: int
-) -> list[Problem]:
-    """Rows DuckDB could not read, from its reject table (messages rebuilt: no values)."""
+def _type_problems(connection: duckdb.DuckDBPyConnection, rejects: str) -> list[Problem]:
+    """Rows DuckDB could not read, from its reject tables (messages rebuilt: no values)."""
     rows = connection.execute(
-        f"SELECT line, column_name, error_type, csv_line FROM rejects_{scan_number} ORDER BY line"  # noqa: S608
+        f"SELECT s.file_path, r.line, r.column_name, r.error_type, r.csv_line "  # noqa: S608
+        f"FROM {rejects} r JOIN {rejects}_scans s USING (scan_id, file_id) "
+        "ORDER BY s.file_path, r.line"
     ).fetchall()
     problems = []
-    seen_lines: set[int] = set()
-    for line, column, error_type, raw in rows:
-        if int(line) in seen_lines:
+    seen: set[tuple[str, int]] = set()
+    for file_path, line, column, error_type, raw in rows:
+        if (file_path, int(line)) in seen:
             continue  # one record short of two fields is one bad record
-        seen_lines.add(int(line))
+        seen.add((file_path, int(line)))
         reason = _REJECT_REASONS.get(str(error_type), str(error_type).lower())
         if error_type == "CAST" and column:
             reason = "not a valid value for this column (expected a time or number)"
-        problems.append(Problem(file=path, reason=reason, line=int(line), column=column, raw=raw))
+        problems.append(
+            Problem(file=Path(file_path), reason=reason, line=int(line), column=column, raw=raw)
+        )
     return problems
 
 

@@ -145,23 +145,32 @@ def _resources_sql(path: Path, shape: str) -> str:
     )
 
 
-def _insert(connection: duckdb.DuckDBPyConnection, path: Path, shape: str, number: int) -> None:
-    select = _staged_select(_resources_sql(path, shape), shape)
-    connection.execute(f"INSERT INTO staged SELECT *, {number} AS _file FROM ({select})")  # noqa: S608
+def _copy(
+    connection: duckdb.DuckDBPyConnection, source: Path, shape: str, target: Path, name: Path
+) -> None:
+    select = _staged_select(_resources_sql(source, shape), shape)
+    connection.execute(
+        f"COPY (SELECT *, {_literal(str(name))} AS _file FROM ({select})) "  # noqa: S608
+        f"TO {_literal(str(target))} (FORMAT parquet, COMPRESSION snappy)"
+    )
 
 
 def stage_fhir(
     connection: duckdb.DuckDBPyConnection, path: Path, number: int, work: Path
-) -> list[Problem]:
-    """Append the AuditEvents of ``path`` (NDJSON or Bundle) to table ``staged``.
+) -> tuple[list[Problem], Path]:
+    """Stage the AuditEvents of ``path`` (NDJSON or Bundle) to a Parquet work file.
 
-    When DuckDB cannot read the file as a whole (a resource of the wrong
-    shape), the bad resources are located in Python and the good ones are
-    staged from a cleaned NDJSON copy, so ``--skip-bad`` loses nothing good.
+    Returns the problems found and the work file (staged columns plus
+    ``_file``). Parsing JSON is the dear part of FHIR ingest, so it is done
+    once, here; the lake writer then reads the columnar copy. When DuckDB
+    cannot read the file as a whole (a resource of the wrong shape), the bad
+    resources are located in Python and the good ones are staged from a
+    cleaned NDJSON copy, so ``--skip-bad`` loses nothing good.
     """
     shape = detect_shape(path)
+    target = work / f"fhir-{number}.parquet"
     try:
-        _insert(connection, path, shape, number)
+        _copy(connection, path, shape, target, path)
     except duckdb.Error as exc:
         problems = locate_problems(path, shape)
         if not problems:
@@ -170,14 +179,14 @@ def stage_fhir(
             ) from None
         cleaned = work / f"clean-{number}.ndjson"
         _write_good_resources(path, shape, cleaned)
-        _insert(connection, cleaned, "ndjson", number)
-        return problems
+        _copy(connection, cleaned, "ndjson", target, path)
+        return problems, target
     flagged = connection.execute(
-        f"SELECT count(*) FROM staged WHERE _file = {number} AND _bad IS NOT NULL"  # noqa: S608
+        f"SELECT count(*) FROM read_parquet({_literal(str(target))}) WHERE _bad IS NOT NULL"  # noqa: S608
     ).fetchall()[0]
     if flagged[0]:
-        return locate_problems(path, shape)
-    return []
+        return locate_problems(path, shape), target
+    return [], target
 
 
 def _write_good_resources(path: Path, shape: str, target: Path) -> None:
