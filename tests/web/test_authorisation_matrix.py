@@ -93,6 +93,8 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/respond.json"): RESPOND_READERS,
     ("GET", "/respond/incidents/{incident_id}"): RESPOND_READERS,
     ("GET", "/respond/incidents/{incident_id}.json"): RESPOND_READERS,
+    ("POST", "/respond"): frozenset({Role.privacy_officer}),
+    ("POST", "/respond/incidents/{incident_id}/sources"): frozenset({Role.privacy_officer}),
     ("POST", "/respond/incidents/{incident_id}/assessment"): frozenset({Role.privacy_officer}),
     ("GET", "/respond/incidents/{incident_id}/letter"): frozenset({Role.privacy_officer}),
     ("GET", "/respond/incidents/{incident_id}/letter.json"): frozenset({Role.privacy_officer}),

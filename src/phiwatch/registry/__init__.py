@@ -14,6 +14,7 @@ See docs/registry.md for the row keys each function returns.
 """
 
 from phiwatch.registry._bundled import BundledExport, bundled_exports, import_bundled
+from phiwatch.registry._cache import generation
 from phiwatch.registry._filters import BreachFilter
 from phiwatch.registry._importer import BreachDelta, ImportSummary, WatchMatch
 from phiwatch.registry._imports import import_export, import_file, infer_list
@@ -61,6 +62,7 @@ __all__ = [
     "count_breaches",
     "entity_breaches",
     "filter_choices",
+    "generation",
     "get_breach",
     "import_bundled",
     "import_export",

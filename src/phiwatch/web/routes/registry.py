@@ -27,9 +27,6 @@ from fastapi.responses import RedirectResponse, Response
 from phiwatch import registry
 from phiwatch.errors import InputError, NotFoundError, PhiwatchError
 from phiwatch.registry import BreachFilter, Sort
-
-# Not yet exported by phiwatch.registry: asked of its owner (the page cache keys on it).
-from phiwatch.registry._cache import generation
 from phiwatch.security import Principal, Role
 from phiwatch.store import Store
 from phiwatch.web._auth import CurrentUser, RequireRole
@@ -200,7 +197,7 @@ def _registry_version(request: Request) -> int:
     Read at most once a second (a DB lookup on the event loop then, an
     in-memory answer otherwise); an import in this process is seen at once.
     """
-    return generation(_store(request))
+    return registry.generation(_store(request))
 
 
 # --- overview --------------------------------------------------------------------------------
