@@ -14,12 +14,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from phiwatch.config import Settings
-from phiwatch.security._accounts import principal_of
 from phiwatch.security._fields import enable_field_encryption
 from phiwatch.security._principal import Principal
+from phiwatch.security._roles import Role
 from phiwatch.store import Store
 from phiwatch.store.models.security import User, UserSession
 
@@ -71,6 +71,22 @@ def start_session(
     return token
 
 
+_SESSION_LOOKUP = (
+    select(
+        UserSession.ended_at,
+        UserSession.last_seen_at,
+        UserSession.created_at,
+        User.id.label("user_id"),
+        User.username,
+        User.role,
+        User.display_name,
+        User.disabled,
+    )
+    .join(User, User.id == UserSession.user_id)
+    .where(UserSession.id == bindparam("sid"))
+)
+
+
 def resolve_session(
     store: Store, settings: Settings, token: str, policy: SessionPolicy
 ) -> Principal | None:
@@ -78,21 +94,15 @@ def resolve_session(
     enable_field_encryption(store, settings)
     now = datetime.now(UTC)
     sid = session_id_of(token)
-    with store.reader() as session:
-        row = session.execute(
-            select(UserSession, User)
-            .join(User, User.id == UserSession.user_id)
-            .where(UserSession.id == sid)
-        ).one_or_none()
+    # Core and a prebuilt query, not ORM objects: every page a browser loads passes here.
+    with store.engine.connect() as connection:
+        row = connection.execute(_SESSION_LOOKUP, {"sid": sid}).one_or_none()
     if row is None:
         return None
-    user_session, user = row
-    if user_session.ended_at is not None or user.disabled:
+    if row.ended_at is not None or row.disabled:
         return None
-    last_seen = _as_utc(user_session.last_seen_at)
-    expired = (
-        now - last_seen > policy.idle or now - _as_utc(user_session.created_at) > policy.absolute
-    )
+    last_seen = _as_utc(row.last_seen_at)
+    expired = now - last_seen > policy.idle or now - _as_utc(row.created_at) > policy.absolute
     if expired:
         end_session(store, token)
         return None
@@ -101,7 +111,14 @@ def resolve_session(
             session.execute(
                 update(UserSession).where(UserSession.id == sid).values(last_seen_at=now)
             )
-    return principal_of(user, session_id=sid)
+    return Principal(
+        user_id=row.user_id,
+        username=row.username,
+        role=Role(row.role),
+        via="session",
+        display_name=row.display_name,
+        session_id=sid,
+    )
 
 
 def end_session(store: Store, token: str) -> None:
