@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from phiwatch.config import Settings
+from phiwatch.config import Settings, load_settings
 from phiwatch.errors import InputError
 from phiwatch.monitor import (
     EPIC,
@@ -228,3 +228,60 @@ def test_broken_bytes_are_located(
         ingest(settings, [path])
     assert caught.value.line == 2
     assert reason in caught.value.problem
+
+
+def test_event_ids_are_those_of_earlier_versions(tmp_path: Path) -> None:
+    """Ids are evidence and the de-duplication key: a lake written before must still match."""
+    fixed = load_settings(environ={}, data_dir=str(tmp_path / "data"), secret_key="g" * 48)
+    csv_file = write_csv(tmp_path / "a.csv", [ROWS[0], ROWS[4]])
+    ingest(fixed, [csv_file])
+    ids = (
+        Lake.of(fixed).connect().execute("SELECT event_id FROM events ORDER BY recorded").fetchall()
+    )
+    # computed by the ingest of commit d9e2368 (one read_csv per file, a temp staging table)
+    assert ids == [("61089daea9969ba8d291bedb9ab1e527",), ("4707c9a8c5d3811fa26a6ee98460047c",)]
+
+
+def test_files_with_different_headers_in_one_ingest(settings: Settings, tmp_path: Path) -> None:
+    plain = write_csv(tmp_path / "a.csv", ROWS[:2])
+    wider = write_csv(
+        tmp_path / "b.csv",
+        [row + ",Cardiology" for row in ROWS[2:]],
+        header="ACCESS_TIME,USER_ID,PAT_ID,METRIC_NAME,WORKSTATION_ID,DEPARTMENT",
+    )
+    result = ingest(settings, [plain, wider])
+    assert (result.read, result.added, result.duplicates) == (5, 5, 0)
+    rows = (
+        Lake.of(settings)
+        .connect()
+        .execute("SELECT source, department FROM events ORDER BY recorded")
+        .fetchall()
+    )
+    assert rows == [("a.csv", None), ("a.csv", None)] + [("b.csv", "Cardiology")] * 3
+    again = ingest(settings, [wider, plain])
+    assert (again.added, again.duplicates) == (0, 5)
+
+
+def test_same_rows_in_two_files_of_one_ingest_land_once(settings: Settings, tmp_path: Path) -> None:
+    first = write_csv(tmp_path / "a.csv", ROWS)
+    copy = write_csv(tmp_path / "copy.csv", ROWS[1:3])
+    result = ingest(settings, [first, copy])
+    assert (result.read, result.added, result.duplicates) == (7, 5, 2)
+    assert len(_events(settings)) == 5
+
+
+def test_a_file_that_changes_during_the_ingest_is_refused(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """CSV files are read twice (check, then write): an append in between must not slip in."""
+    csv_file = write_csv(tmp_path / "a.csv", ROWS[:2])
+
+    def append_once(stage: str, done: int, _total: int) -> None:
+        if stage == "write" and done == 0:
+            with csv_file.open("a", encoding="utf-8") as handle:
+                handle.write(ROWS[2] + "\n")
+
+    with pytest.raises(InputError) as caught:
+        ingest(settings, [csv_file], progress=append_once)
+    assert "changed" in caught.value.problem
+    assert Lake.of(settings).files() == []

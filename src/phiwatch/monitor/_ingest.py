@@ -111,7 +111,7 @@ def _connect(work_dir: Path) -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect()
     connection.execute("SET enable_progress_bar = false")
     connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-    connection.execute(f"SET temp_directory = '{work_dir / 'spill'}'")
+    connection.execute(f"SET temp_directory = {_quoted(work_dir / 'spill')}")
     connection.execute("SET preserve_insertion_order = false")
     connection.execute("SET TimeZone = 'UTC'")
     return connection
@@ -121,8 +121,12 @@ def _new_ingest_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%d%H%M%S") + "-" + secrets.token_hex(4)
 
 
+def _quoted(path: Path | str) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 def _parquet_list(paths: Iterable[Path]) -> str:
-    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+    return "[" + ", ".join(_quoted(p) for p in paths) + "]"
 
 
 def _unique(files: list[Path]) -> list[Path]:
@@ -260,18 +264,11 @@ def _check(
             ).fetchall()
         }
         plan.problems.extend(csv_problems(connection, scan, f"rejects_{number}", flagged))
+        # One mapping per ingest, so every scan parses zone-less times in the same zone,
+        # and the writing pass (one query over all scans) runs in it.
         again = f"recheck_{number}"
-        if plan.zone is None or plan.zone.mapping.timezone == scan.mapping.timezone:
-            plan.zone = plan.zone or scan
-            plan.sources.append(csv_select(scan, key, again))
-        else:  # another zone: times are parsed now, under that zone, into a work file
-            target = work / f"csv-{number}.parquet"
-            with csv_timezone(connection, scan):
-                connection.execute(
-                    f"COPY ({csv_select(scan, key, again)}) TO '{target}' "
-                    "(FORMAT parquet, COMPRESSION snappy)"
-                )
-            plan.sources.append(f"SELECT * FROM read_parquet('{target}')")  # noqa: S608
+        plan.zone = plan.zone or scan
+        plan.sources.append(csv_select(scan, key, again))
         plan.rechecks.append((scan, again))
         done += 1
     for number, path in enumerate(files):
@@ -279,7 +276,7 @@ def _check(
             report("read", done, steps)
             problems, target = stage_fhir(connection, path, number, work)
             plan.problems.extend(problems)
-            source = f"SELECT * FROM read_parquet('{target}')"  # noqa: S608
+            source = f"SELECT * FROM read_parquet({_quoted(target)})"  # noqa: S608
             connection.execute(_KEYS.format(source=source))
             plan.sources.append(source)
             done += 1
@@ -384,8 +381,8 @@ def _write(
         try:
             with zone:
                 written = connection.execute(
-                    f"COPY ({query}) TO '{out_dir}' (FORMAT parquet, COMPRESSION {COMPRESSION}, "
-                    "PARTITION_BY (day), WRITE_PARTITION_COLUMNS true)"
+                    f"COPY ({query}) TO {_quoted(out_dir)} (FORMAT parquet, "
+                    f"COMPRESSION {COMPRESSION}, PARTITION_BY (day), WRITE_PARTITION_COLUMNS true)"
                 ).fetchall()
         finally:
             connection.execute("RESET disabled_optimizers")
@@ -412,7 +409,7 @@ def _has_repeats(connection: duckdb.DuckDBPyConnection, out_dir: Path) -> bool:
     """Whether the rows just written hold an event twice (the same row read twice)."""
     row = connection.execute(
         "SELECT count(*) > count(DISTINCT (day, event_id, patient_index)) "  # noqa: S608
-        f"FROM read_parquet('{out_dir}/day=*/*.parquet')"
+        f"FROM read_parquet({_quoted(out_dir / 'day=*' / '*.parquet')})"
     ).fetchall()[0]
     return bool(row[0])
 
