@@ -175,7 +175,7 @@ class Scanner:
             return []
         rules = self._rules
         reasons = self._reasons
-        rows: dict[int, list[int]] = {}  # a table row's delimiters, found once per row
+        rows: dict[int, _Row] = {}  # a table row's end and delimiters, found once per row
         minimum = self.config.min_confidence
         before, after = CONTEXT_BEFORE, CONTEXT_AFTER
         hits: list[_Hit] = []
@@ -389,47 +389,59 @@ def _read_full(stream: BinaryIO, size: int) -> bytes:
 
 
 def _table_window(
-    data: bytes, start: int, end: int, context: ColumnContext, rows: dict[int, list[int]]
+    data: bytes, start: int, end: int, context: ColumnContext, rows: dict[int, _Row]
 ) -> bytes:
     """The bytes where context words count for a cell of a delimited file.
 
     In a table, context is the cell's own row and its column's header, not the rows
     around it (a header two rows up must not lend its name).
     """
-    low, high = max(0, start - CONTEXT_BEFORE), end + CONTEXT_AFTER
     line_start = data.rfind(b"\n", 0, start) + 1
-    line_end = data.find(b"\n", end)
-    low = max(low, line_start)
-    high = min(high, line_end) if line_end >= 0 else high
-    return data[low:high] + b" " + _header_for(data, line_start, start, context, rows)
-
-
-def _header_for(
-    data: bytes, line_start: int, start: int, context: ColumnContext, rows: dict[int, list[int]]
-) -> bytes:
-    delimiter = context.delimiter
-    if len(delimiter) == 1:
-        delimiters = rows.get(line_start)
-        if delimiters is None:
-            delimiters = rows[line_start] = _unquoted_delimiters(data, line_start, delimiter)
+    row = rows.get(line_start)
+    if row is None:
+        row = rows[line_start] = _row(data, line_start, context.delimiter)
+    line_end, delimiters = row
+    if line_end < end:  # a value across lines (a site pattern's): the line after it
+        line_end = data.find(b"\n", end)
+        if line_end < 0:
+            line_end = len(data)
+    low = start - CONTEXT_BEFORE
+    if low < line_start:
+        low = line_start
+    high = end + CONTEXT_AFTER
+    if high > line_end:
+        high = line_end
+    if delimiters is not None:
         column = bisect.bisect_left(delimiters, start)
-    else:
-        column = data.count(delimiter, line_start, start)
+    else:  # a delimiter of more than one byte: counted as ever
+        column = data.count(context.delimiter, line_start, start)
         if column and data.find(b'"', line_start, start) >= 0:
-            column = _count_unquoted(data[line_start:start], delimiter[0])
-    if column < len(context.headers):
-        return context.headers[column]
-    return b""
+            column = _count_unquoted(data[line_start:start], context.delimiter[0])
+    header = context.headers[column] if column < len(context.headers) else b""
+    return b" ".join((data[low:high], header))
 
 
-def _unquoted_delimiters(data: bytes, line_start: int, delimiter: bytes) -> list[int]:
+_Row = tuple[int, "list[int] | None"]
+"""A table row's end (its newline, or the data's end) and where its unquoted delimiters
+are (None for a delimiter of more than one byte)."""
+
+
+def _row(data: bytes, line_start: int, delimiter: bytes) -> _Row:
+    line_end = data.find(b"\n", line_start)
+    if line_end < 0:
+        line_end = len(data)
+    if len(delimiter) != 1:
+        return line_end, None
+    return line_end, _unquoted_delimiters(data, line_start, line_end, delimiter)
+
+
+def _unquoted_delimiters(
+    data: bytes, line_start: int, line_end: int, delimiter: bytes
+) -> list[int]:
     """Where the row starting at ``line_start`` has a delimiter outside double quotes: a
     cell's column is how many lie before it ("Lopez, Maria" is one cell). Found once per
     row with ``find`` between quotes, where counting per cell walked the row byte by byte
     for each of its values."""
-    line_end = data.find(b"\n", line_start)
-    if line_end < 0:
-        line_end = len(data)
     positions: list[int] = []
     quoted = False
     at = line_start

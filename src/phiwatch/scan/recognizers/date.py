@@ -66,8 +66,16 @@ def _real(year: int, month: int, day: int) -> bool:
 def parse_date_text(text: str) -> bool:
     """Whether ``text`` (as matched by a date pattern) is a real calendar date."""
     tokens = _TOKENS.findall(text)
-    if len(tokens) == 3 and tokens[0].isdigit() and tokens[1].isdigit() and tokens[2].isdigit():
-        return _numeric(*tokens)  # the common case, without the filtering below
+    if len(tokens) == 3 and tokens[2].isdigit():  # the common shapes, without filtering
+        first, second, third = tokens
+        if first.isdigit() and second.isdigit():  # 03/14/1962, 1962-03-14
+            return _numeric(first, second, third)
+        if first.isalpha() and second.isdigit():  # Mar. 14, 1962
+            month = _MONTHS.get(first.lower())
+            return month is not None and _real(_year(third), month, int(second))
+        if first.isdigit() and second.isalpha():  # 14 March 1962
+            month = _MONTHS.get(second.lower())
+            return month is not None and _real(_year(third), month, int(first))
     tokens = [t for t in tokens if t.lower() not in {"st", "nd", "rd", "th"}]
     if len(tokens) != 3:
         return False
