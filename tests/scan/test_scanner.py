@@ -9,6 +9,7 @@ import pytest
 
 from phiwatch.errors import ConfigurationError
 from phiwatch.scan import (
+    ColumnContext,
     Pattern,
     Recognizer,
     ScanConfig,
@@ -277,6 +278,21 @@ def test_scanner_applies_each_hook_and_survives_a_raising_one(kind: type[Recogni
     assert ticket.reason.context_word == "ticket"
     expected = "passed" if kind is _RaisingValidator else "not checked"
     assert ticket.reason.validator == expected
+
+
+def test_column_context_counts_columns_outside_quotes() -> None:
+    """A quoted cell with commas in it is one column: the bare number after it takes the
+    "ssn" header, and the one in the "order" column does not; the header counts in any
+    case, and rows do not lend their columns to each other."""
+    data = (
+        b'name,SSN,order\n"Lopez, Maria, Jr.",219099998,518229431\n'
+        b'"Park, ""Jo""",518229431,219099998\n'
+    )
+    context = ColumnContext(b",", (b"name", b"SSN", b"order"))
+    found = Scanner().scan_bytes(data, column_context=context)
+    ssns = [(f.line, f.text, f.reason.context_word) for f in found if f.entity == "SSN"]
+    assert ssns == [(2, "219099998", "ssn"), (3, "518229431", "ssn")]
+    assert not [f for f in Scanner().scan_bytes(data) if f.entity == "SSN"]
 
 
 def test_weak_recognizers_ship_disabled() -> None:

@@ -37,7 +37,11 @@ DEFAULT_OVERLAP = 1024
 
 @dataclass(frozen=True, slots=True)
 class ColumnContext:
-    """For delimited files: each column's header acts as a context word for its cells."""
+    """For delimited files: each column's header acts as a context word for its cells.
+
+    ``column_context_from_header`` lower-cases the headers; others are matched whatever
+    their case, as the text around a cell is.
+    """
 
     delimiter: bytes
     headers: tuple[bytes, ...]
