@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import platform
 import socket
@@ -57,6 +58,13 @@ QUERY = "type=hacking&since=2015-01-01&sort=-affected"
 TARGETS = {
     "JSON twin": f"/registry/breaches.json?{QUERY}",
     "HTML page": f"/registry/breaches?{QUERY}",
+}
+# The worst case for the page cache: every request asks for a view never asked before
+# (its own minimum of individuals), so neither the page cache nor the registry's query
+# cache can answer it. ``{n}`` is a number used once.
+NEW_VIEW_TARGETS = {
+    "JSON twin, a new view each request": f"/registry/breaches.json?{QUERY}&min_affected={{n}}",
+    "HTML page, a new view each request": f"/registry/breaches?{QUERY}&min_affected={{n}}",
 }
 
 # The floor: a bare FastAPI app with one constant route, on the same uvicorn settings.
@@ -231,12 +239,15 @@ def _request(path: str, token: str | None) -> bytes:
     return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}\r\n".encode()
 
 
-async def _client(port: int, request: bytes, count: int, latencies: list[float]) -> None:
+async def _client(
+    port: int, request: Callable[[], bytes], count: int, latencies: list[float]
+) -> None:
     connection = await Connection.open(port)
     try:
         for _ in range(count):
+            message = request()
             start = time.perf_counter()
-            status, body = await connection.get(request)
+            status, body = await connection.get(message)
             latencies.append(time.perf_counter() - start)
             if status != 200:
                 raise RuntimeError(f"answered {status}: {body[:200]!r}")
@@ -247,7 +258,11 @@ async def _client(port: int, request: bytes, count: int, latencies: list[float])
 async def _load(
     port: int, path: str, token: str | None, clients: int, total: int
 ) -> dict[str, float]:
-    request = _request(path, token)
+    numbers = itertools.count(500)  # distinct only where the path holds {n}
+
+    def request() -> bytes:
+        return _request(path.replace("{n}", str(next(numbers))), token)
+
     await asyncio.gather(*(_client(port, request, 10, []) for _ in range(clients)))  # warm-up
     latencies: list[float] = []
     per_client = max(1, total // clients)
@@ -333,7 +348,8 @@ def main() -> None:
             port = _free_port()
             command = [sys.executable, "-m", "phiwatch", "serve", "--port", str(port)]
             command += ["--workers", str(workers)]
-            for name, result in _measure(command, env, port, TARGETS, token, args).items():
+            targets = {**TARGETS, **NEW_VIEW_TARGETS}
+            for name, result in _measure(command, env, port, targets, token, args).items():
                 rows.append((name, workers, result))
         if not args.in_process_only:
             port = _free_port()
