@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from phiwatch.errors import ConflictError
@@ -171,13 +171,18 @@ def _uid(match_key: str, ordinal: int, taken: set[str]) -> str:
         salt += 1
 
 
-def load_stored(session: Session) -> list[_Stored]:
-    """Every stored breach's identity and digest (a few small columns, read through Core)."""
+def load_stored(session: Session, *, identities: bool = True) -> list[_Stored]:
+    """Every stored breach's identity and digest (a few small columns, read through Core).
+
+    Without ``identities``, ``uid`` and ``match_key`` (the two long texts) are
+    left empty: a re-import whose rows are all stored byte for byte needs only
+    the digests, and reading half the bytes halves the cost of this query.
+    """
     table = Breach.__table__
+    names = (table.c.uid, table.c.match_key) if identities else (literal(""), literal(""))
     query = select(
         table.c.id,
-        table.c.uid,
-        table.c.match_key,
+        *names,
         table.c.ordinal,
         table.c.content_hash,
         table.c.list_name,
@@ -237,6 +242,14 @@ def _match_identical(
         else:
             rest.append(index)
     return matches, rest
+
+
+def _any_changed(stored: Sequence[_Stored], identical: dict[int, _Stored], list_name: str) -> bool:
+    """Whether matching by digest left anything to do: a moved, relisted or delisted breach."""
+    if any(s.list_name != list_name or not s.listed for s in identical.values()):
+        return True
+    matched = {s.id for s in identical.values()}
+    return any(s.list_name == list_name and s.listed and s.id not in matched for s in stored)
 
 
 def _match_by_key(
@@ -311,10 +324,15 @@ def plan_import(
     hashes = export.hashes
     summary.repeated_rows = _repeated_rows(hashes)
 
-    stored = load_stored(session)
-    stored_by_id = {s.id: s for s in stored}
+    # First by digest alone; identities are read only if some row or breach needs them.
+    stored = load_stored(session, identities=False)
     eligible = _eligible(stored, list_name, as_of, list_as_of or {})
     identical, rest = _match_identical(hashes, eligible)
+    if rest or _any_changed(stored, identical, list_name):
+        stored = load_stored(session)
+        eligible = _eligible(stored, list_name, as_of, list_as_of or {})
+        identical, rest = _match_identical(hashes, eligible)
+    stored_by_id = {s.id: s for s in stored}
     # Identical rows still change list membership when the breach moved or was off its list.
     moved_identical = {
         i: s for i, s in identical.items() if s.list_name != list_name or not s.listed
