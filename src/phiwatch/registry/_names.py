@@ -47,7 +47,9 @@ _WORD_BYTES = bytes(
 # What the batch form cannot do over the joined text: a "d/b/a" (or kin; these names take
 # the one-at-a-time rules) and a possible dotted abbreviation (closed up name by name).
 _NEEDS_MORE = re.compile(r"(?P<dba>d/b/a|d\.b\.a|dba|f/k/a|fka|a/k/a|aka)|\.[a-z]\.")
-_APOSTROPHES = re.compile(r"['’`]")  # noqa: RUF001
+_APOSTROPHE_CHARS = "'\u2019`"
+_APOSTROPHES = re.compile(f"[{_APOSTROPHE_CHARS}]")
+_DROP_APOSTROPHES = str.maketrans("", "", _APOSTROPHE_CHARS)
 # "L.L.C." and "P.C." lose their dots before tokenising, so they read as one token.
 _DOTTED = re.compile(r"\b((?:[a-z]\.){2,})")
 
@@ -116,7 +118,7 @@ def normalise_entities(names: Sequence[str]) -> list[str]:
         for index in dotted - full_rules:
             folded[index] = _DOTTED.sub(_undot, folded[index])
         joined = _NAME_BREAK.join(folded)
-    plain = joined.replace("'", "").replace("\u2019", "").replace("`", "").replace("&", " and ")
+    plain = joined.translate(_DROP_APOSTROPHES).replace("&", " and ")
     words = plain.encode("ascii", "replace").translate(_WORD_BYTES).decode("ascii")
     keys = [" ".join(_trim(name.split())) for name in words.split(_NAME_BREAK)]
     for index in full_rules:

@@ -22,7 +22,6 @@ from phiwatch.config import Settings
 from phiwatch.errors import ConflictError, InputError, NotFoundError
 from phiwatch.security._fields import enable_field_encryption
 from phiwatch.security._passwords import hash_password, needs_rehash, verify_password
-from phiwatch.security._principal import Principal
 from phiwatch.security._roles import Role
 from phiwatch.security._throttle import (
     ThrottlePolicy,
@@ -209,17 +208,6 @@ def _totp_step(secret: str, code: str | None, *, after: int | None) -> int | Non
         ):
             return step
     return None
-
-
-def principal_of(user: User, *, session_id: str | None = None) -> Principal:
-    return Principal(
-        user_id=user.id,
-        username=user.username,
-        role=Role(user.role),
-        via="session",
-        display_name=user.display_name,
-        session_id=session_id,
-    )
 
 
 def authenticate_password(

@@ -140,11 +140,7 @@ class PortalExport:
     @cached_property
     def hashes(self) -> list[str]:
         """Each row's ``content_hash``, in order."""
-        blake2b = hashlib.blake2b
-        return [
-            blake2b("\x1f".join(cells).encode(), digest_size=16).hexdigest()
-            for cells in zip(*self.columns, strict=True)
-        ]
+        return list(map(content_hash, zip(*self.columns, strict=True)))
 
     def line_of(self, index: int) -> int | None:
         return self.lines[index] if self.lines is not None else None

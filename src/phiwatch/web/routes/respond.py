@@ -27,7 +27,7 @@ from phiwatch.store import Store
 from phiwatch.web._auth import PrivacyOfficer, RequireRole
 from phiwatch.web._pages import Pages, render
 from phiwatch.web._phi import audit_phi
-from phiwatch.web._state import NavItem, app_state
+from phiwatch.web._state import AppState, NavItem, app_state
 
 IncidentId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
 RespondReader = Annotated[Principal, RequireRole(Role.privacy_officer, Role.auditor)]
@@ -184,10 +184,6 @@ _SOURCE_KINDS = ("case", "lake", "csv")
 OptionalDay = Annotated[date | None, Form()]
 
 
-def _listing(request: Request, user: Principal) -> dict[str, Any]:
-    return dict(incidents(request, user))
-
-
 @pages.router.post("/respond", include_in_schema=False)
 def open_incident_form(
     request: Request,
@@ -224,7 +220,7 @@ def open_incident_form(
         else:
             incident_id = respond.open_incident(state.store, title, discovered=discovered, **dates)
     except PhiwatchError as exc:
-        data = _listing(request, user) | {"error": str(exc)}
+        data = incidents(request, user) | {"error": str(exc)}
         return render(request, "respond_incidents.html", data, status=400)
     return RedirectResponse(f"/respond/incidents/{incident_id}", status_code=303)
 
@@ -255,7 +251,7 @@ def add_source_form(
 
 
 def _found(
-    state: Any,
+    state: AppState,
     kind: str,
     case_id: int | None,
     account: str,
