@@ -528,6 +528,8 @@ _NEW_BREACH_COLUMNS = (
     "last_changed_import_id",
 )
 _SUBMITTED = _NEW_BREACH_COLUMNS.index("submitted_on")
+_ASSOCIATE = _NEW_BREACH_COLUMNS.index("business_associate")
+_LISTED = _NEW_BREACH_COLUMNS.index("listed")
 
 
 def _insert_new(session: Session, new: NewBreaches, import_id: int, list_name: str) -> None:
@@ -560,6 +562,10 @@ def _insert_new(session: Session, new: NewBreaches, import_id: int, list_name: s
         submitted = columns[_SUBMITTED]
         iso = {day: day.isoformat() for day in set(submitted)}
         columns[_SUBMITTED] = [iso[day] for day in submitted]
+        # Booleans as the plain ints SQLite stores: the driver binds a bool (an int
+        # subclass) through its adapter lookup, which costs more than the insert itself.
+        columns[_ASSOCIATE] = list(map(int, columns[_ASSOCIATE]))
+        columns[_LISTED] = [1] * count
         first = (connection.execute(select(func.max(table.c.id))).scalar() or 0) + 1
         ids: Sequence[int] = range(first, first + count)
         names = ", ".join(("id", *_NEW_BREACH_COLUMNS))

@@ -49,7 +49,6 @@ _WORD_BYTES = bytes(
 _NEEDS_MORE = re.compile(r"(?P<dba>d/b/a|d\.b\.a|dba|f/k/a|fka|a/k/a|aka)|\.[a-z]\.")
 _APOSTROPHE_CHARS = "'\u2019`"
 _APOSTROPHES = re.compile(f"[{_APOSTROPHE_CHARS}]")
-_DROP_APOSTROPHES = str.maketrans("", "", _APOSTROPHE_CHARS)
 # "L.L.C." and "P.C." lose their dots before tokenising, so they read as one token.
 _DOTTED = re.compile(r"\b((?:[a-z]\.){2,})")
 
@@ -118,7 +117,11 @@ def normalise_entities(names: Sequence[str]) -> list[str]:
         for index in dotted - full_rules:
             folded[index] = _DOTTED.sub(_undot, folded[index])
         joined = _NAME_BREAK.join(folded)
-    plain = joined.translate(_DROP_APOSTROPHES).replace("&", " and ")
+    # str.replace, not str.translate: translate goes character by character through a
+    # mapping, several times slower over the whole joined text.
+    for apostrophe in _APOSTROPHE_CHARS:
+        joined = joined.replace(apostrophe, "")
+    plain = joined.replace("&", " and ")
     words = plain.encode("ascii", "replace").translate(_WORD_BYTES).decode("ascii")
     keys = [" ".join(_trim(name.split())) for name in words.split(_NAME_BREAK)]
     for index in full_rules:
