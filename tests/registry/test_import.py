@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from phiwatch import registry
 from phiwatch.errors import ConflictError, InputError, NotFoundError
@@ -269,3 +270,60 @@ def test_explicit_list_and_as_of(store, write_csv) -> None:
     )
     assert (summary.list_name, summary.as_of) == (ListName.archive, date(2024, 8, 1))
     assert registry.list_imports(store)[0]["as_of"] == date(2024, 8, 1)
+
+
+def _expected_uid(match_key: str, ordinal: int, salt: int = 0) -> str:
+    """The public id's derivation, spelled out: it must not change between releases."""
+    seed = f"{match_key}#{ordinal}" + (f"~{salt}" if salt else "")
+    return hashlib.blake2b(seed.encode(), digest_size=5).hexdigest()
+
+
+def _set_uid(store: Store, old: str, new: str) -> None:
+    with store.transaction() as session:
+        session.execute(update(Breach).where(Breach.uid == old).values(uid=new))
+
+
+def test_public_id_is_derived_from_the_match_key(store, write_csv) -> None:
+    summary = registry.import_file(store, write_csv([row(), row(name="Other Clinic, LLC")]))
+    assert [d.uid for d in summary.deltas] == [
+        _expected_uid("example clinic|TX|2024-03-14", 1),
+        _expected_uid("other clinic|TX|2024-03-14", 1),
+    ]
+
+
+def test_same_day_report_on_the_other_list_takes_the_next_ordinal(store, write_csv) -> None:
+    """The other list's breaches are not loaded for matching, yet ordinals count across lists."""
+    snapshot = date(2024, 6, 28)
+    registry.import_file(
+        store, write_csv([row(description="closed")], name="archive.csv"), as_of=snapshot
+    )
+    summary = registry.import_file(
+        store, write_csv([row(affected="1500")], name="open.csv"), as_of=snapshot
+    )
+    assert summary.new == 1
+    assert summary.deltas[0].uid == _expected_uid("example clinic|TX|2024-03-14", 2)
+    assert _breach(store, summary.deltas[0].uid).ordinal == 2
+
+
+@pytest.mark.parametrize("same_snapshot", [True, False])
+def test_a_taken_public_id_is_salted(store, write_csv, same_snapshot: bool) -> None:
+    """Two identities whose ids collide (forced here) still get distinct, derived ids.
+
+    With one snapshot the archive's breaches are not loaded for matching the
+    under-investigation export, so the id is checked against the database.
+    """
+    archived = registry.import_file(
+        store,
+        write_csv([row(description="closed")], name="archive.csv"),
+        as_of=date(2024, 6, 28),
+    )
+    new_key = "new clinic|TX|2024-03-14"
+    _set_uid(store, archived.deltas[0].uid, _expected_uid(new_key, 1))
+    summary = registry.import_file(
+        store,
+        write_csv([row(name="New Clinic")], name="open.csv"),
+        as_of=date(2024, 6, 28) if same_snapshot else date(2024, 7, 5),
+    )
+    assert summary.new == 1
+    assert summary.deltas[0].uid == _expected_uid(new_key, 1, salt=1)
+    assert registry.count_breaches(store)[0] == 2

@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, delete, func, insert, literal, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, literal, not_, or_, select, update
 from sqlalchemy.orm import Session
 
 from phiwatch.errors import ConflictError
@@ -159,20 +160,109 @@ def _public(field_name: str, value: Any) -> Any:
     return value
 
 
-def _uid(match_key: str, ordinal: int, taken: set[str]) -> str:
+def _uid_of(match_key: str, ordinal: int, salt: int = 0) -> str:
     """A short public id derived from the breach's identity, so it is the same on every install."""
-    salt = 0
-    while True:
-        seed = f"{match_key}#{ordinal}" + (f"~{salt}" if salt else "")
-        uid = hashlib.blake2b(seed.encode(), digest_size=5).hexdigest()
-        if uid not in taken:
-            taken.add(uid)
-            return uid
-        salt += 1
+    seed = f"{match_key}#{ordinal}" + (f"~{salt}" if salt else "")
+    return hashlib.blake2b(seed.encode(), digest_size=5).hexdigest()
 
 
-def load_stored(session: Session, *, identities: bool = True) -> list[_Stored]:
-    """Every stored breach's identity and digest (a few small columns, read through Core).
+class _TakenUids:
+    """The public ids already given, known from the breaches loaded or asked of the database.
+
+    An import loads only the stored breaches its rows may be (see
+    ``load_stored``); when others exist, the ids a batch of new breaches
+    would take are asked for by value (500 to a query) and, in the rare case
+    of a collision, each salted alternative.
+    """
+
+    def __init__(self, session: Session, known: set[str], *, complete: bool) -> None:
+        self._session = session
+        self._taken = known
+        self._free: set[str] = set()  # asked for and not stored
+        self._complete = complete  # ``known`` holds every stored id
+
+    def check(self, uids: Sequence[str]) -> None:
+        """Learn which of ``uids`` are stored, so that ``take`` need not ask one at a time."""
+        if self._complete:
+            return
+        unknown = list(set(uids) - self._taken - self._free)
+        stored = set(_stored_among(self._session, Breach.__table__.c.uid, unknown))
+        self._taken |= stored
+        self._free.update(uid for uid in unknown if uid not in stored)
+
+    def take_all(self, keys: Sequence[str], ordinals: Sequence[int]) -> list[str]:
+        """The ids of new breaches, in order: each its unsalted id unless that is taken."""
+        firsts = list(map(_uid_of, keys, ordinals))
+        self.check(firsts)
+        if self._taken.isdisjoint(firsts) and len(set(firsts)) == len(firsts):
+            self._taken.update(firsts)  # the usual case: no collision at all
+            return firsts
+        return list(map(self.take, keys, ordinals, firsts))
+
+    def take(self, match_key: str, ordinal: int, first: str) -> str:
+        """``first`` (the unsalted id) or the first free salted one, now taken."""
+        uid, salt = first, 0
+        while self._is_taken(uid):
+            salt += 1
+            uid = _uid_of(match_key, ordinal, salt)
+        self._taken.add(uid)
+        return uid
+
+    def _is_taken(self, uid: str) -> bool:
+        if uid in self._taken:
+            return True
+        if self._complete or uid in self._free:
+            return False
+        self.check([uid])
+        return uid in self._taken
+
+
+def _stored_among(session: Session, column: Any, values: Sequence[str]) -> list[Any]:
+    """Which of ``values`` the column holds, asked 500 at a time."""
+    found: list[Any] = []
+    for start in range(0, len(values), 500):
+        chunk = values[start : start + 500]
+        found.extend(
+            session.connection().execute(select(column).where(column.in_(chunk))).scalars()
+        )
+    return found
+
+
+def _top_ordinals(session: Session, keys: Sequence[str]) -> dict[str, int]:
+    """The highest ordinal stored under each of ``keys`` (those with none are left out)."""
+    table = Breach.__table__
+    top: dict[str, int] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        query = (
+            select(table.c.match_key, func.max(table.c.ordinal))
+            .where(table.c.match_key.in_(chunk))
+            .group_by(table.c.match_key)
+        )
+        for key, ordinal in session.connection().execute(query):
+            top[key] = ordinal
+    return top
+
+
+def _blocked_lists(list_name: ListName, as_of: date, list_as_of: dict[str, date]) -> list[str]:
+    """The other lists whose newest import is as recent as this one (see ``load_stored``)."""
+    return [name for name, day in list_as_of.items() if name != list_name and day >= as_of]
+
+
+def load_stored(
+    session: Session,
+    *,
+    identities: bool = True,
+    blocked: Sequence[str] = (),
+) -> list[_Stored]:
+    """The identity and digest of each stored breach a row may be (a few columns, via Core).
+
+    A breach listed on a list in ``blocked`` cannot be a row of this export:
+    the two lists of one snapshot are disjoint, so a breach on the other list
+    in an export as recent as this one would be a second report of the same
+    entity, state and day. Older listings may have moved since, as cases do
+    when OCR closes them. Leaving those breaches in the database saves the
+    second import of a snapshot reading the whole first list, twice.
 
     Without ``identities``, ``uid`` and ``match_key`` (the two long texts) are
     left empty: a re-import whose rows are all stored byte for byte needs only
@@ -188,6 +278,10 @@ def load_stored(session: Session, *, identities: bool = True) -> list[_Stored]:
         table.c.list_name,
         table.c.listed,
     )
+    if blocked:
+        query = query.where(
+            or_(table.c.list_name.not_in(blocked), not_(table.c.listed)),
+        )
     return list(map(_Stored._make, session.connection().execute(query).all()))
 
 
@@ -207,23 +301,6 @@ def _stored_values(session: Session, ids: Sequence[int]) -> dict[int, dict[str, 
         for row in session.connection().execute(query):
             values[row[0]] = dict(zip((*_BREACH_FIELDS, "description"), row[1:], strict=True))
     return values
-
-
-def _eligible(
-    stored: Sequence[_Stored], list_name: ListName, as_of: date, list_as_of: dict[str, date]
-) -> list[_Stored]:
-    """Stored breaches a row of this export may be: not those the other list held at that date.
-
-    The two lists of one snapshot are disjoint, so a breach listed on the other
-    list in an export as recent as this one cannot be this row (it would be a
-    second report of the same entity, state and day). Older listings may have
-    moved since, as cases do when OCR closes them.
-    """
-    return [
-        s
-        for s in stored
-        if s.list_name == list_name or not s.listed or list_as_of.get(s.list_name, date.min) < as_of
-    ]
 
 
 def _match_identical(
@@ -325,13 +402,12 @@ def plan_import(
     summary.repeated_rows = _repeated_rows(hashes)
 
     # First by digest alone; identities are read only if some row or breach needs them.
-    stored = load_stored(session, identities=False)
-    eligible = _eligible(stored, list_name, as_of, list_as_of or {})
-    identical, rest = _match_identical(hashes, eligible)
-    if rest or _any_changed(stored, identical, list_name):
-        stored = load_stored(session)
-        eligible = _eligible(stored, list_name, as_of, list_as_of or {})
-        identical, rest = _match_identical(hashes, eligible)
+    blocked = _blocked_lists(list_name, as_of, list_as_of or {})
+    stored = load_stored(session, identities=False, blocked=blocked)
+    identical, rest = _match_identical(hashes, stored)
+    if stored and (rest or _any_changed(stored, identical, list_name)):
+        stored = load_stored(session, blocked=blocked)
+        identical, rest = _match_identical(hashes, stored)
     stored_by_id = {s.id: s for s in stored}
     # Identical rows still change list membership when the breach moved or was off its list.
     moved_identical = {
@@ -345,7 +421,7 @@ def plan_import(
         return parsed.record(position[index])
 
     taken = {s.id for s in identical.values()}
-    free = [s for s in eligible if s.id not in taken]
+    free = [s for s in stored if s.id not in taken]
     match_keys = dict(zip(to_parse, parsed.match_key, strict=True))
     by_key, unmatched = _match_by_key(rest, match_keys, free)
     taken.update(s.id for s in by_key.values())
@@ -363,15 +439,22 @@ def plan_import(
     old_values = _stored_values(session, [s.id for s in changed.values()])
     summary.unchanged = len(identical) - len(moved_identical)
 
+    # New breaches and renamed ones take the next ordinal under their key, across both lists.
     next_ordinal: dict[str, int] = defaultdict(int)
     for s in stored:
         next_ordinal[s.match_key] = max(next_ordinal[s.match_key], s.ordinal)
+    if blocked:
+        keys = {match_keys[i] for i in unmatched}
+        keys.update(match_keys[i] for i, s in changed.items() if match_keys[i] != s.match_key)
+        for key, top in _top_ordinals(session, sorted(keys)).items():
+            next_ordinal[key] = max(next_ordinal[key], top)
 
     for index in sorted(changed):
         _plan_update(plan, record(index), hashes[index], changed[index], old_values, next_ordinal)
 
     if unmatched:
-        _plan_inserts(plan, parsed, [position[i] for i in unmatched], next_ordinal, stored)
+        uids = _TakenUids(session, {s.uid for s in stored}, complete=not blocked)
+        _plan_inserts(plan, parsed, [position[i] for i in unmatched], next_ordinal, uids)
 
     gone = [s for s in stored if s.list_name == list_name and s.listed and s.id not in taken]
     gone_values = _stored_values(session, [s.id for s in gone])
@@ -444,20 +527,21 @@ def _plan_inserts(
     parsed: ParsedRows,
     positions: list[int],
     next_ordinal: dict[str, int],
-    stored: Sequence[_Stored],
+    taken: _TakenUids,
 ) -> None:
     """Give each new row its ordinal under its match key and its public id."""
     new = NewBreaches(parsed, positions)
-    taken_uids = {s.uid for s in stored}
-    deltas = plan.summary.deltas
-    for k in positions:
-        match_key = parsed.match_key[k]
-        ordinal = next_ordinal[match_key] + 1
-        next_ordinal[match_key] = ordinal
-        uid = _uid(match_key, ordinal, taken_uids)
-        new.uids.append(uid)
+    keys = [parsed.match_key[k] for k in positions]
+    for key in keys:
+        ordinal = next_ordinal[key] + 1
+        next_ordinal[key] = ordinal
         new.ordinals.append(ordinal)
-        deltas.append(BreachDelta(uid, parsed.entity_name[k], parsed.submitted_on[k], "new"))
+    new.uids = taken.take_all(keys, new.ordinals)
+    names, days = parsed.entity_name, parsed.submitted_on
+    plan.summary.deltas.extend(
+        BreachDelta(uid, names[k], days[k], "new")
+        for uid, k in zip(new.uids, positions, strict=True)
+    )
     plan.inserts = new
     plan.summary.new += len(positions)
 
@@ -532,6 +616,24 @@ _ASSOCIATE = _NEW_BREACH_COLUMNS.index("business_associate")
 _LISTED = _NEW_BREACH_COLUMNS.index("listed")
 
 
+@contextmanager
+def _dirty_pages_kept(connection: Connection) -> Iterator[None]:
+    """Keep SQLite from writing changed pages out before the commit, while inserting.
+
+    By default SQLite's page cache (2 MiB) spills changed pages to the WAL
+    once it is full, and a first import changes about 6 MiB, so pages were
+    written mid-transaction and again, changed further, at the commit. Held
+    until the commit, each is written once. The commit is as durable as
+    before; the cost is memory the size of the import's changes, freed by the
+    commit. Spilling is allowed again afterwards (the connection is pooled).
+    """
+    connection.exec_driver_sql("PRAGMA cache_spill=OFF")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql("PRAGMA cache_spill=ON")
+
+
 def _insert_new(session: Session, new: NewBreaches, import_id: int, list_name: str) -> None:
     """Insert the new breaches and their descriptions.
 
@@ -571,12 +673,13 @@ def _insert_new(session: Session, new: NewBreaches, import_id: int, list_name: s
         names = ", ".join(("id", *_NEW_BREACH_COLUMNS))
         marks = ", ".join("?" * (len(_NEW_BREACH_COLUMNS) + 1))
         sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608 (our names)
-        connection.exec_driver_sql(sql, list(zip(ids, *columns, strict=True)))
         texts = [(i, text) for i, text in zip(ids, descriptions, strict=True) if text]
-        if texts:
-            connection.exec_driver_sql(
-                "INSERT INTO registry_breach_description (breach_id, text) VALUES (?, ?)", texts
-            )
+        with _dirty_pages_kept(connection):
+            connection.exec_driver_sql(sql, list(zip(ids, *columns, strict=True)))
+            if texts:
+                connection.exec_driver_sql(
+                    "INSERT INTO registry_breach_description (breach_id, text) VALUES (?, ?)", texts
+                )
         return
     rows = [
         dict(zip(_NEW_BREACH_COLUMNS, values, strict=True)) for values in zip(*columns, strict=True)
