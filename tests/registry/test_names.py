@@ -51,6 +51,17 @@ def test_batch_normalisation_gives_the_same_keys_as_one_at_a_time(portal_file) -
         "St. Mary’s Medical Center",  # noqa: RUF001
         "A\x01B Clinic",  # holds the batch form's separator: falls back, same key
         "",
+        # Each side of an alias is a name of its own in the batch form.
+        "Acme d/b/a",
+        "D.B.A. Acme Dental, P.C.",
+        "The Clinic dba The Other, Inc.",
+        "A.B.C. Health d.b.a. X.Y. Care, L.L.C.",
+        "North Alaska Health aka Kakadu LLC",
+        "Café Ünïon DBA Zoë's",
+        "x dba y fka z",
+        "dba",
+        "the inc",
+        "Inc. LLC",
     ]
     for file in (ARCHIVE_2024, INVESTIGATION_2024, INVESTIGATION_2026):
         with portal_file(file).open(newline="", encoding="utf-8-sig") as handle:

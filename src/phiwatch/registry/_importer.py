@@ -192,7 +192,11 @@ class _TakenUids:
 
     def take_all(self, keys: Sequence[str], ordinals: Sequence[int]) -> list[str]:
         """The ids of new breaches, in order: each its unsalted id unless that is taken."""
-        firsts = list(map(_uid_of, keys, ordinals))
+        blake2b = hashlib.blake2b  # _uid_of, unsalted, inline: it runs once per new breach
+        firsts = [
+            blake2b(f"{key}#{ordinal}".encode(), digest_size=5).hexdigest()
+            for key, ordinal in zip(keys, ordinals, strict=True)
+        ]
         self.check(firsts)
         if self._taken.isdisjoint(firsts) and len(set(firsts)) == len(firsts):
             self._taken.update(firsts)  # the usual case: no collision at all
@@ -307,6 +311,8 @@ def _match_identical(
     hashes: Sequence[str], eligible: Sequence[_Stored]
 ) -> tuple[dict[int, _Stored], list[int]]:
     """Step 1: rows identical to a stored breach's published row. Returns matches, the rest."""
+    if not eligible:  # nothing stored to match (a first import)
+        return {}, list(range(len(hashes)))
     by_hash: dict[str, list[_Stored]] = defaultdict(list)
     for s in sorted(eligible, key=lambda s: s.ordinal):
         by_hash[s.content_hash].append(s)

@@ -50,6 +50,7 @@ _WORD_BYTES = bytes(
 # one alternation of them all had the regular expression engine try every position.
 _ALIAS_MARKS = ("d/b/a", "d.b.a", "dba", "f/k/a", "fka", "a/k/a", "aka")
 _MAYBE_DOTTED = re.compile(r"\.[a-z]\.")
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
 _APOSTROPHE_CHARS = "'\u2019`"
 _APOSTROPHES = re.compile(f"[{_APOSTROPHE_CHARS}]")
 # "L.L.C." and "P.C." lose their dots before tokenising, so they read as one token.
@@ -112,22 +113,29 @@ def normalise_entities(names: Sequence[str]) -> list[str]:
 
     An import normalises thousands of names, and short regular-expression
     calls dominate that. Most names need only folding, dropping punctuation
-    and trimming, which string methods do over all names joined at once. One
-    scan of the joined text finds the few that need more: a dotted
-    abbreviation is closed up in its name alone; a "d/b/a" (or kin) sends its
-    name through the one-at-a-time rules.
+    and trimming, which string methods do over all names joined at once.
+    Scans of the joined text find the few that need more: a name with a
+    "d/b/a" (or kin) is split there, each side cleaned as a name of its own
+    and the keys joined again; a dotted abbreviation is closed up in its
+    name alone.
     """
     joined = _NAME_BREAK.join(names)
-    # Folded as one text when all of it is ASCII (the usual case), else name by name.
-    folded = joined.lower().split(_NAME_BREAK) if joined.isascii() else list(map(_fold, names))
-    joined = _NAME_BREAK.join(folded)
     if not names or joined.count(_NAME_BREAK) != len(names) - 1:
         return [normalise_entity(name) for name in names]
+    # Folded as one text; the few names that are not ASCII are folded one by one.
+    folded = joined.lower().split(_NAME_BREAK)
+    if not joined.isascii():
+        ends = list(accumulate(len(name) + 1 for name in names))
+        for index in {bisect_right(ends, m.start()) for m in _NOT_ASCII.finditer(joined)}:
+            folded[index] = _fold(names[index])
+    joined = _NAME_BREAK.join(folded)
+    sides = _split_aliases(folded, joined)  # name index -> indexes of its other sides
+    if sides:
+        joined = _NAME_BREAK.join(folded)
     ends = list(accumulate(len(name) + 1 for name in folded))
-    full_rules = {bisect_right(ends, at) for at in _occurrences(joined, _ALIAS_MARKS)}
     dotted = {bisect_right(ends, match.start()) for match in _MAYBE_DOTTED.finditer(joined)}
-    if dotted - full_rules:
-        for index in dotted - full_rules:
+    if dotted:
+        for index in dotted:
             folded[index] = _DOTTED.sub(_undot, folded[index])
         joined = _NAME_BREAK.join(folded)
     # str.replace, not str.translate: translate goes character by character through a
@@ -145,6 +153,24 @@ def normalise_entities(names: Sequence[str]) -> list[str]:
         )
         for tokens in map(str.split, words.split(_NAME_BREAK))
     ]
-    for index in full_rules:
-        keys[index] = normalise_entity(names[index])
-    return keys
+    for index, others in sides.items():
+        keys[index] = " ".join(key for key in (keys[index], *(keys[k] for k in others)) if key)
+    return keys[: len(names)]
+
+
+def _split_aliases(folded: list[str], joined: str) -> dict[int, list[int]]:
+    """Split each folded name at its "d/b/a" (or kin), as ``normalise_entity`` does.
+
+    The first side stays in the name's place and the others are appended to
+    ``folded``; returns, for each name split, where its other sides went.
+    """
+    ends = list(accumulate(len(name) + 1 for name in folded))
+    marked = {bisect_right(ends, at) for at in _occurrences(joined, _ALIAS_MARKS)}
+    sides: dict[int, list[int]] = {}
+    for index in sorted(marked):
+        first, *others = _DBA.split(folded[index])
+        if others:  # not a mark inside a word ("alaska"): a real alias
+            folded[index] = first
+            sides[index] = list(range(len(folded), len(folded) + len(others)))
+            folded.extend(others)
+    return sides
