@@ -605,21 +605,10 @@ def apply_plan(session: Session, plan: ImportPlan) -> ImportSummary:
     return summary
 
 
-# Columns of a new breach, in the order ``_insert_new`` supplies them.
-_NEW_BREACH_COLUMNS = (
-    "uid",
-    *_BREACH_FIELDS,
-    "match_key",
-    "ordinal",
-    "content_hash",
-    "list_name",
-    "listed",
-    "first_import_id",
-    "last_changed_import_id",
-)
-_SUBMITTED = _NEW_BREACH_COLUMNS.index("submitted_on")
-_ASSOCIATE = _NEW_BREACH_COLUMNS.index("business_associate")
-_LISTED = _NEW_BREACH_COLUMNS.index("listed")
+# The columns that differ between new breaches, in the order ``_insert_new`` supplies them.
+_VARYING_COLUMNS = ("uid", *_BREACH_FIELDS, "match_key", "ordinal", "content_hash")
+_SUBMITTED = _VARYING_COLUMNS.index("submitted_on")
+_ASSOCIATE = _VARYING_COLUMNS.index("business_associate")
 
 
 @contextmanager
@@ -646,49 +635,54 @@ def _insert_new(session: Session, new: NewBreaches, import_id: int, list_name: s
     On SQLite the rows go straight to the driver's ``executemany``, column
     lists zipped into tuples: SQLAlchemy's per-row parameter processing costs
     more than SQLite's own insert. Values are stored the way SQLAlchemy stores
-    them there (dates as ISO text), and ids are given explicitly, following
-    the table's largest id: the import's own row, inserted first, holds the
-    database's write lock, so no other writer can take them. PostgreSQL keeps
-    SQLAlchemy's batched insert, its ids from the table's sequence.
+    them there (dates as ISO text, booleans as 0 and 1), the four values every
+    row shares are written into the statement rather than bound row by row,
+    and ids are given explicitly, following the table's largest id: the
+    import's own row, inserted first, holds the database's write lock, so no
+    other writer can take them. PostgreSQL keeps SQLAlchemy's batched insert,
+    its ids from the table's sequence.
     """
     count = len(new.positions)
-    columns: list[Sequence[Any]] = [
+    varying: list[Sequence[Any]] = [
         new.uids,
         *(new.column(name) for name in _BREACH_FIELDS),
         new.column("match_key"),
         new.ordinals,
         new.column("content_hash"),
-        [list_name] * count,
-        [True] * count,
-        [import_id] * count,
-        [import_id] * count,
     ]
+    shared = {
+        "list_name": list_name,
+        "listed": True,
+        "first_import_id": import_id,
+        "last_changed_import_id": import_id,
+    }
     descriptions = new.column("description")
     connection = session.connection()
     table = cast(Table, Breach.__table__)
     if connection.dialect.name == "sqlite":
-        submitted = columns[_SUBMITTED]
+        submitted = varying[_SUBMITTED]
         iso = {day: day.isoformat() for day in set(submitted)}
-        columns[_SUBMITTED] = [iso[day] for day in submitted]
+        varying[_SUBMITTED] = [iso[day] for day in submitted]
         # Booleans as the plain ints SQLite stores: the driver binds a bool (an int
         # subclass) through its adapter lookup, which costs more than the insert itself.
-        columns[_ASSOCIATE] = list(map(int, columns[_ASSOCIATE]))
-        columns[_LISTED] = [1] * count
+        varying[_ASSOCIATE] = list(map(int, varying[_ASSOCIATE]))
         first = (connection.execute(select(func.max(table.c.id))).scalar() or 0) + 1
         ids: Sequence[int] = range(first, first + count)
-        names = ", ".join(("id", *_NEW_BREACH_COLUMNS))
-        marks = ", ".join("?" * (len(_NEW_BREACH_COLUMNS) + 1))
-        sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608 (our names)
+        names = ", ".join(("id", *_VARYING_COLUMNS, *shared))
+        literals = (f"'{ListName(list_name).value}'", "1", str(int(import_id)), str(int(import_id)))
+        values = ", ".join(("?", *("?" * len(_VARYING_COLUMNS)), *literals))
+        sql = f"INSERT INTO {table.name} ({names}) VALUES ({values})"  # noqa: S608 (our names)
         texts = [(i, text) for i, text in zip(ids, descriptions, strict=True) if text]
         with _dirty_pages_kept(connection):
-            connection.exec_driver_sql(sql, list(zip(ids, *columns, strict=True)))
+            connection.exec_driver_sql(sql, list(zip(ids, *varying, strict=True)))
             if texts:
                 connection.exec_driver_sql(
                     "INSERT INTO registry_breach_description (breach_id, text) VALUES (?, ?)", texts
                 )
         return
     rows = [
-        dict(zip(_NEW_BREACH_COLUMNS, values, strict=True)) for values in zip(*columns, strict=True)
+        {**dict(zip(_VARYING_COLUMNS, values, strict=True)), **shared}
+        for values in zip(*varying, strict=True)
     ]
     connection.execute(insert(table), rows)
     id_of: dict[str, int] = dict(
@@ -769,14 +763,21 @@ def import_identical_to(session: Session, sha256: str, list_name: ListName) -> i
 
 
 def guard_order(
-    session: Session, list_name: ListName, as_of: date, *, file: str, force: bool
+    session: Session,
+    list_name: ListName,
+    as_of: date,
+    *,
+    file: str,
+    force: bool,
+    list_as_of: dict[str, date] | None = None,
 ) -> None:
     """Refuse an export older than the newest one already imported for its list.
 
     Importing last month's export after this week's would roll every breach
-    back; ``--force`` allows it for the rare deliberate case.
+    back; ``--force`` allows it for the rare deliberate case. ``list_as_of``
+    is ``latest_as_of``, when the caller has it already.
     """
-    newest = latest_as_of(session).get(list_name.value)
+    newest = (latest_as_of(session) if list_as_of is None else list_as_of).get(list_name.value)
     if newest is not None and as_of < newest and not force:
         raise ConflictError(
             f"{file}: this {list_name.value} export is as of {as_of.isoformat()}, older than the "

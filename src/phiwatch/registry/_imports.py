@@ -57,13 +57,12 @@ def import_export(
     chosen_list = list_name or infer_list(export)
     snapshot = as_of or export.snapshot_date or date.today()
     with _paused_garbage_collector(), store.transaction() as session:
-        guard_order(session, chosen_list, snapshot, file=export.name, force=force)
+        list_as_of = latest_as_of(session)
+        guard_order(
+            session, chosen_list, snapshot, file=export.name, force=force, list_as_of=list_as_of
+        )
         plan = plan_import(
-            session,
-            export,
-            list_name=chosen_list,
-            as_of=snapshot,
-            list_as_of=latest_as_of(session),
+            session, export, list_name=chosen_list, as_of=snapshot, list_as_of=list_as_of
         )
         plan.summary.identical_to = import_identical_to(session, export.sha256, chosen_list)
         summary = apply_plan(session, plan)
