@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from phiwatch.config import Settings, load_settings
@@ -18,6 +19,7 @@ from phiwatch.monitor import (
     pseudonym_key,
     pseudonymise,
 )
+from phiwatch.monitor.readers import action_sql
 from tests.monitor.conftest import write_csv
 
 ROWS = [
@@ -273,7 +275,7 @@ def test_same_rows_in_two_files_of_one_ingest_land_once(settings: Settings, tmp_
 def test_a_file_that_changes_during_the_ingest_is_refused(
     settings: Settings, tmp_path: Path
 ) -> None:
-    """CSV files are read twice (check, then write): an append in between must not slip in."""
+    """An append while the ingest runs must not slip in half-read (or be located wrongly)."""
     csv_file = write_csv(tmp_path / "a.csv", ROWS[:2])
 
     def append_once(stage: str, done: int, _total: int) -> None:
@@ -285,3 +287,61 @@ def test_a_file_that_changes_during_the_ingest_is_refused(
         ingest(settings, [csv_file], progress=append_once)
     assert "changed" in caught.value.problem
     assert Lake.of(settings).files() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("r", "R"),
+        (" u ", "U"),
+        ("Chart Review Accessed", "R"),
+        ("Print Patient Summary", "E"),
+        ("Delete Note", "D"),
+        ("Create Order", "C"),
+        ("Edit Demographics", "U"),
+        ("Signed Note", "U"),
+        ("register patient", "U"),  # the mapping beats the keyword "register"
+        ("  Viewed Chart ", "E"),  # the mapping's [actions] beat the keywords ("view" is none)
+        ("VIEWED CHART", "E"),
+        ("Login", "E"),
+        ("Export then delete", "D"),  # keywords are tried in order: delete first
+        ("", "R"),
+        (None, "R"),
+    ],
+)
+def test_action_of_a_metric_name(name: str | None, expected: str) -> None:
+    sql = action_sql("name", {"Viewed Chart": "E", "Register Patient": "U"})
+    found = duckdb.execute(f"SELECT {sql} FROM (SELECT ?::VARCHAR AS name)", [name]).fetchone()
+    assert found == (expected,)
+
+
+def test_empty_action_name_is_a_read(settings: Settings, tmp_path: Path) -> None:
+    csv_file = write_csv(tmp_path / "a.csv", ["2024-03-01 08:00:00,u1,p1,,WS-01", ROWS[1]])
+    ingest(settings, [csv_file])
+    assert [(e[1], e[2]) for e in _events(settings)] == [
+        ("R", None),
+        ("E", "Print Patient Summary"),
+    ]
+
+
+def test_bad_rows_of_a_file_spanning_days_are_left_out_day_by_day(
+    settings: Settings, tmp_path: Path
+) -> None:
+    rows = [ROWS[0], "2024-03-01 10:00:00,,p9,Chart Review,WS-01", ROWS[2], ROWS[4]]
+    result = ingest(settings, [write_csv(tmp_path / "a.csv", rows)], skip_bad=True)
+    assert (result.read, result.added, result.rejected) == (3, 3, 1)
+    assert result.days == ["2024-03-01", "2024-03-02", "2024-03-03"]
+    days = (
+        Lake.of(settings)
+        .connect()
+        .execute("SELECT day, count(*) FROM events GROUP BY day ORDER BY day")
+        .fetchall()
+    )
+    assert [(str(d), n) for d, n in days] == [
+        ("2024-03-01", 1),
+        ("2024-03-02", 1),
+        ("2024-03-03", 1),
+    ]
+    for path in Lake.of(settings).files():  # every file holds the day its folder names
+        held = duckdb.execute(f"SELECT DISTINCT day FROM read_parquet('{path}')").fetchall()
+        assert [str(d) for (d,) in held] == [path.parent.name[len("day=") :]]

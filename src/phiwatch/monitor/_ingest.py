@@ -1,14 +1,17 @@
-"""Ingest access events into the lake: stage, check, de-duplicate, pseudonymise, publish.
+"""Ingest access events into the lake: read, pseudonymise, file by day, de-duplicate, publish.
 
-Two DuckDB passes, both streaming (memory is capped by ``memory_limit``;
-DuckDB spills to the staging directory beyond it):
+Each input is read once, by one DuckDB ``COPY`` of its own (several run at
+once, one per core), streaming: memory is capped by ``memory_limit`` and
+DuckDB spills to the staging directory beyond it.
 
-1. each input file is mapped to staged rows (clear identifiers, a ``_bad``
-   flag) in a Parquet work file;
-2. the good rows not already in the lake (anti-join on ``event_id`` against
-   the days they touch) get their pseudonyms (HMAC of each distinct
-   identifier, joined back) and are written partitioned by day, then
-   published with one atomic manifest rename (see ``_lake``).
+1. FHIR JSON, dear to parse and whose problems are located in Python, is
+   first staged to a Parquet work file; CSV is read straight from the file.
+2. Each source's rows are materialised once, pseudonymised (the HMAC of each
+   distinct identifier, joined back) and written to a part, split by day.
+3. Parts without bad rows, repeats or events the lake already holds are
+   moved into place as they are; otherwise the good, new rows are rewritten
+   in one partitioned ``COPY``. Then one atomic manifest rename publishes
+   everything (see ``_lake``).
 
 Nothing is published when a bad record stops the ingest. Work files hold
 clear identifiers only while the ingest runs, inside the data directory;
@@ -17,13 +20,14 @@ they are deleted afterwards, and by the next ingest after a crash.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
+import queue
 import secrets
 import shutil
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,20 +41,24 @@ from phiwatch.monitor._lake import Lake
 from phiwatch.monitor._pseudonym import pseudonym_key, pseudonym_sql
 from phiwatch.monitor._schema import LAKE_COLUMN_NAMES
 from phiwatch.monitor.readers import (
+    EPIC,
     CsvMapping,
     CsvScan,
     Problem,
-    action_for,
-    csv_problems,
+    action_sql,
+    csv_read_problems,
+    csv_scan,
     csv_select,
-    csv_timezone,
-    plan_csv,
+    empty_field_problems,
+    set_csv_timezone,
     stage_fhir,
 )
 
 _SUFFIXES = {".csv": "csv", ".tsv": "csv", ".ndjson": "fhir", ".jsonl": "fhir", ".json": "fhir"}
 MEMORY_LIMIT = "1GB"
 COMPRESSION = "snappy"
+# Sources written at once: a cursor each, each holding its materialised rows.
+_MAX_WRITERS = 4
 
 Progress = Callable[[str, int, int], None]
 
@@ -142,7 +150,7 @@ def _unique(files: list[Path]) -> list[Path]:
 
 
 def _snapshot(files: list[Path]) -> list[tuple[int, int]]:
-    """(size, mtime) of each file: CSV files are read twice, and must not change in between."""
+    """(size, mtime) of each file: bad records are located by reading a file again."""
     stats = [f.stat() for f in files]
     return [(s.st_size, s.st_mtime_ns) for s in stats]
 
@@ -175,18 +183,22 @@ def ingest(
         connection = _connect(work)
         try:
             before = _snapshot(files)
-            plan = _check(connection, files, kinds, mapping, key, work, report)
-            if plan.problems and not skip_bad:
-                raise plan.problems[0].error()
-            late = _write(connection, lake, result, plan, mapping, key, work, report)
-            if late and not skip_bad:
-                raise late[0].error()
+            sources, problems = _sources(connection, files, kinds, mapping, key, work, report)
+            if problems and not skip_bad:  # FHIR problems are known before anything is written
+                raise problems[0].error()
+            parts = _write_parts(
+                connection, sources, mapping or EPIC, result.ingest_id, key, work, report
+            )
+            problems += _part_problems(parts)
+            problems.sort(key=lambda p: (str(p.file), p.line or 0))
+            if problems and not skip_bad:
+                raise problems[0].error()
+            _finish(connection, lake, result, parts, work / "out")
             for path, (old, new) in zip(
                 files, zip(before, _snapshot(files), strict=True), strict=True
             ):
                 if old != new:
                     raise InputError("the file changed while it was being ingested", file=path)
-            problems = plan.problems + late
             result.rejected = len(problems)
             if problems:  # quarantined before the commit, so a crash loses no reject
                 result.rejects_file = str(
@@ -201,35 +213,37 @@ def ingest(
         return result
 
 
+@dataclass(frozen=True)
+class _Source:
+    """One input, read by one ``COPY`` into one part.
+
+    ``select`` gives the staged columns. A CSV source keeps its bad rows (the
+    part shows them as rows without a day or a user, see :func:`_part_problems`)
+    so that its file is read once; a staged FHIR file's problems are known
+    already, and its bad rows are left out.
+    """
+
+    select: str
+    csv: CsvScan | None = None
+    rejects: str = ""
+
+
 @dataclass
-class _Plan:
-    """What the checking pass found, and how the writing pass reads the rows again."""
+class _Part:
+    """What one source wrote: ``directory/day=*/*.parquet``."""
 
-    problems: list[Problem] = field(default_factory=list)
-    # SQL selects of the staged columns (plus _file), one per CSV scan or staged file
-    sources: list[str] = field(default_factory=list)
-    # CSV scans read again by the writing pass, and the reject table that read fills
-    rechecks: list[tuple[CsvScan, str]] = field(default_factory=list)
-    zone: CsvScan | None = None  # the scan whose time zone the writing pass runs in
+    source: _Source
+    directory: Path
+    rows: int
+    read_problems: list[Problem] = field(default_factory=list)
+    bad: int = 0
 
-
-# One row per (file, day, user, patient, bad?) and one per distinct action name:
-# everything the writing pass needs to know in advance, and small (distinct
-# people a day, not events).
-_KEYS = """
-    INSERT INTO keys
-    SELECT _file, day, user_id, patient_id, bad, subtype, unmapped,
-           GROUPING(_file) = 1 AS names, count(*) AS n
-    FROM (
-        SELECT _file, CAST(recorded AS DATE) AS day, user_id, patient_id,
-               _bad IS NOT NULL AS bad, subtype, action IS NULL AS unmapped
-        FROM ({source})
-    )
-    GROUP BY GROUPING SETS ((_file, day, user_id, patient_id, bad), (subtype, unmapped))
-"""
+    @property
+    def files(self) -> list[Path]:
+        return sorted(self.directory.glob("day=*/*.parquet"))
 
 
-def _check(
+def _sources(
     connection: duckdb.DuckDBPyConnection,
     files: list[Path],
     kinds: list[str],
@@ -237,192 +251,228 @@ def _check(
     key: bytes,
     work: Path,
     report: Progress,
-) -> _Plan:
-    """The checking pass: find bad records and fill table ``keys``, writing nothing to the lake.
+) -> tuple[list[_Source], list[Problem]]:
+    """How each file will be read, and the problems already found.
 
-    CSV is cheap to parse, so it is read here without its row identity and
-    read again by the writing pass; FHIR JSON is dear to parse, so it is
-    staged once to a Parquet work file that the writing pass reads.
+    CSV is cheap to parse and is read once, by the writing pass; FHIR JSON is
+    dear to parse and its problems must be located in Python, so it is staged
+    to a Parquet work file first, which the writing pass reads.
     """
-    connection.execute(
-        "CREATE TEMP TABLE keys (_file VARCHAR, day DATE, user_id VARCHAR, patient_id VARCHAR, "
-        "bad BOOLEAN, subtype VARCHAR, unmapped BOOLEAN, names BOOLEAN, n BIGINT)"
-    )
-    plan = _Plan()
-    csv_files = [f for f, kind in zip(files, kinds, strict=True) if kind == "csv"]
-    scans = plan_csv(csv_files, mapping) if csv_files else []
-    steps = len(scans) + len(files) - len(csv_files)
-    done = 0
-    for number, scan in enumerate(scans):
-        report("read", done, steps)
-        with csv_timezone(connection, scan):
-            connection.execute(_KEYS.format(source=csv_select(scan, None, f"rejects_{number}")))
-        flagged = {
-            str(name): int(count)
-            for name, count in connection.execute(
-                "SELECT _file, sum(n) FROM keys WHERE NOT names AND bad GROUP BY _file"
-            ).fetchall()
-        }
-        plan.problems.extend(csv_problems(connection, scan, f"rejects_{number}", flagged))
-        # One mapping per ingest, so every scan parses zone-less times in the same zone,
-        # and the writing pass (one query over all scans) runs in it.
-        again = f"recheck_{number}"
-        plan.zone = plan.zone or scan
-        plan.sources.append(csv_select(scan, key, again))
-        plan.rechecks.append((scan, again))
-        done += 1
+    sources: list[_Source] = []
+    problems: list[Problem] = []
+    fhir = [f for f, kind in zip(files, kinds, strict=True) if kind == "fhir"]
     for number, path in enumerate(files):
-        if path not in csv_files:
-            report("read", done, steps)
-            problems, target = stage_fhir(connection, path, number, work)
-            plan.problems.extend(problems)
-            source = f"SELECT * FROM read_parquet({_quoted(target)})"  # noqa: S608
-            connection.execute(_KEYS.format(source=source))
-            plan.sources.append(source)
-            done += 1
-    report("read", steps, steps)
-    return plan
+        if path not in fhir:
+            scan = csv_scan(path, mapping)
+            rejects = f"rejects_{number}"
+            sources.append(_Source(csv_select(scan, key, rejects), scan, rejects))
+    for done, path in enumerate(fhir):
+        report("read", done, len(fhir))
+        found, target = stage_fhir(connection, path, len(sources), work)
+        problems.extend(found)
+        sources.append(_Source(f"SELECT * FROM read_parquet({_quoted(target)}) WHERE _bad IS NULL"))  # noqa: S608
+    if fhir:
+        report("read", len(fhir), len(fhir))
+    return sources, problems
 
 
-def _csv_actions(connection: duckdb.DuckDBPyConnection, mapping: CsvMapping | None) -> None:
-    """Table ``csv_actions``: each distinct CSV metric name and its C/R/U/D/E action."""
-    names = [
-        row[0]
-        for row in connection.execute(
-            "SELECT DISTINCT subtype FROM keys WHERE names AND unmapped"
-        ).fetchall()
-    ]
-    actions = mapping.actions if mapping else {}
-    connection.execute("CREATE TEMP TABLE csv_actions (subtype VARCHAR, action VARCHAR)")
-    if names:
-        connection.executemany(
-            "INSERT INTO csv_actions VALUES (?, ?)",
-            [(name, action_for(name, actions)) for name in names],
-        )
+def _part_query(source: _Source, key: bytes, ingest_id: str, actions: dict[str, str]) -> str:
+    """The lake rows of one source, pseudonymised.
 
-
-def _write(
-    connection: duckdb.DuckDBPyConnection,
-    lake: Lake,
-    result: IngestResult,
-    plan: _Plan,
-    mapping: CsvMapping | None,
-    key: bytes,
-    work: Path,
-    report: Progress,
-) -> list[Problem]:
-    """The writing pass: one partitioned ``COPY`` of the new rows into ``work/out/day=*/``.
-
-    Returns the records this pass could not read although the checking pass
-    could (none unless DuckDB reads differently when it reads every column).
+    The rows are materialised once (spilling beyond the memory limit), so the
+    file is read once: the HMAC then runs once per distinct identifier of the
+    source and is joined back, as is the action of each distinct CSV name.
     """
-    good = "FROM keys WHERE NOT names AND NOT bad"
-    total = int(connection.execute(f"SELECT coalesce(sum(n), 0) {good}").fetchall()[0][0])
-    result.read = total
-    if not total:
-        return []
-    days = [
-        str(row[0])
-        for row in connection.execute(f"SELECT DISTINCT day {good} ORDER BY 1").fetchall()
-    ]
-    _csv_actions(connection, mapping)
-    # Pseudonyms: the HMAC runs once per distinct identifier, then is joined back.
-    connection.execute(
-        f"CREATE TEMP TABLE pu AS SELECT user_id, {pseudonym_sql(key, 'user_id')} AS pseudonym "  # noqa: S608
-        f"FROM (SELECT DISTINCT user_id {good})"
-    )
-    connection.execute(
-        "CREATE TEMP TABLE pp AS "  # noqa: S608
-        f"SELECT patient_id, {pseudonym_sql(key, 'patient_id')} AS pseudonym "
-        f"FROM (SELECT DISTINCT patient_id {good} AND patient_id IS NOT NULL)"
-    )
-    existing = lake.files(set(days))
-    known = ""
-    if existing:  # only days the lake already holds need the de-duplication join
-        connection.execute(
-            "CREATE TEMP TABLE known AS SELECT DISTINCT event_id, day "  # noqa: S608
-            f"FROM read_parquet({_parquet_list(existing)})"
-        )
-        known = "ANTI JOIN known k ON s.event_id = k.event_id AND CAST(s.recorded AS DATE) = k.day"
     columns = ", ".join(
         {
             "day": "CAST(s.recorded AS DATE) AS day",
             "action": "coalesce(s.action, a.action) AS action",
             "user_pseudonym": "pu.pseudonym AS user_pseudonym",
             "patient_pseudonym": "pp.pseudonym AS patient_pseudonym",
-            "ingest_id": f"'{result.ingest_id}' AS ingest_id",
+            "ingest_id": f"'{ingest_id}' AS ingest_id",
         }.get(name, f"s.{name}")
         for name in LAKE_COLUMN_NAMES
     )
-    union = " UNION ALL BY NAME ".join(f"({source})" for source in plan.sources)
-    out_dir = work / "out"
+    return f"""
+        WITH s AS MATERIALIZED ({source.select}),
+        pu AS (
+            SELECT user_id, {pseudonym_sql(key, "user_id")} AS pseudonym
+            FROM (SELECT DISTINCT user_id FROM s WHERE user_id IS NOT NULL)
+        ),
+        pp AS (
+            SELECT patient_id, {pseudonym_sql(key, "patient_id")} AS pseudonym
+            FROM (SELECT DISTINCT patient_id FROM s WHERE patient_id IS NOT NULL)
+        ),
+        a AS (
+            SELECT subtype, {action_sql("subtype", actions)} AS action
+            FROM (SELECT DISTINCT subtype FROM s WHERE action IS NULL)
+        )
+        SELECT {columns}
+        FROM s
+        LEFT JOIN pu ON s.user_id = pu.user_id
+        LEFT JOIN pp ON s.patient_id = pp.patient_id
+        LEFT JOIN a ON s.action IS NULL AND s.subtype IS NOT DISTINCT FROM a.subtype
+    """  # noqa: S608
 
-    def copy(deduplicate: bool) -> int:
-        rows = f"(SELECT * FROM ({union}) WHERE _bad IS NULL)"  # noqa: S608
-        if deduplicate:  # the same event twice in this batch: keep one
-            rows = (
-                f"(SELECT * FROM ({union}) WHERE _bad IS NULL "  # noqa: S608
-                "QUALIFY row_number() OVER "
-                "(PARTITION BY CAST(recorded AS DATE), event_id, patient_index) = 1)"
-            )
-        query = f"""
-            SELECT {columns}
-            FROM {rows} s
-            JOIN pu ON s.user_id = pu.user_id
-            LEFT JOIN pp ON s.patient_id = pp.patient_id
-            LEFT JOIN csv_actions a ON s.action IS NULL AND s.subtype = a.subtype
-            {known}
-        """  # noqa: S608
-        zone = csv_timezone(connection, plan.zone) if plan.zone else contextlib.nullcontext()
-        # DuckDB cannot estimate a CSV scan's size and would build its hash tables
-        # from the events (all of them, spilling) and probe with the few pseudonyms:
-        # keep the written order, events probing, lookup tables built.
-        connection.execute("SET disabled_optimizers = 'build_side_probe_side'")
+
+def _write_parts(
+    connection: duckdb.DuckDBPyConnection,
+    sources: list[_Source],
+    mapping: CsvMapping,
+    ingest_id: str,
+    key: bytes,
+    work: Path,
+    report: Progress,
+) -> list[_Part]:
+    """Write each source to its own part file, several at a time.
+
+    One ``COPY`` per source, each to one file, on as many cursors as there
+    are cores: a partitioned ``COPY`` of everything at once cost more than
+    the rest of the ingest together. Parts are filed by day afterwards
+    (:func:`_finish`): most exports hold one day a file.
+    """
+    parts_dir = work / "parts"
+    parts_dir.mkdir()
+    workers = max(1, min(len(sources), os.cpu_count() or 1, _MAX_WRITERS))
+    cursors = [connection.cursor() for _ in range(workers)]
+    for cursor in cursors:
+        set_csv_timezone(cursor, mapping)
+    idle: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
+    for cursor in cursors:
+        idle.put(cursor)
+
+    def write(number: int, source: _Source) -> _Part:
+        cursor = idle.get()
         try:
-            with zone:
-                written = connection.execute(
-                    f"COPY ({query}) TO {_quoted(out_dir)} (FORMAT parquet, "
-                    f"COMPRESSION {COMPRESSION}, PARTITION_BY (day), WRITE_PARTITION_COLUMNS true)"
-                ).fetchall()
+            target = parts_dir / str(number)
+            query = _part_query(source, key, ingest_id, dict(mapping.actions))
+            written = cursor.execute(
+                f"COPY ({query}) TO {_quoted(target)} (FORMAT parquet, COMPRESSION {COMPRESSION}, "
+                "PARTITION_BY (day), WRITE_PARTITION_COLUMNS true)"
+            ).fetchall()
+            part = _Part(source, target, int(written[0][0]) if written else 0)
+            if source.csv is not None:
+                part.read_problems = csv_read_problems(cursor, source.rejects)
+            return part
         finally:
-            connection.execute("RESET disabled_optimizers")
-        return int(written[0][0]) if written else 0
+            idle.put(cursor)
 
-    report("write", 0, 1)
-    added = copy(deduplicate=False)
-    if added and _has_repeats(connection, out_dir):
-        shutil.rmtree(out_dir)
-        for _scan, table in plan.rechecks:
-            connection.execute(f"DROP TABLE IF EXISTS {table}")
-            connection.execute(f"DROP TABLE IF EXISTS {table}_scans")
-        added = copy(deduplicate=True)
-    report("write", 1, 1)
-    late = _late_problems(connection, plan)
-    result.read = total - len(late)
-    result.added = added
-    result.duplicates = result.read - added
-    result.days = sorted(p.name[len("day=") :] for p in out_dir.glob("day=*")) if added else []
-    return late
+    report("write", 0, len(sources))
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(write, n, source) for n, source in enumerate(sources)]
+            for done, _ in enumerate(as_completed(futures), start=1):
+                report("write", done, len(sources))
+            parts = [future.result() for future in futures]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+    _count_bad(connection, [p for p in parts if p.rows])
+    return parts
 
 
-def _has_repeats(connection: duckdb.DuckDBPyConnection, out_dir: Path) -> bool:
-    """Whether the rows just written hold an event twice (the same row read twice)."""
+def _count_bad(connection: duckdb.DuckDBPyConnection, parts: list[_Part]) -> None:
+    """Count each part's bad rows: CSV rows without a time or a user (two small columns read)."""
+    if not parts:
+        return
+    owner = {str(f): part for part in parts for f in part.files}
+    rows = connection.execute(
+        "SELECT filename, count(*) FILTER (WHERE day IS NULL OR user_pseudonym IS NULL) "  # noqa: S608
+        f"FROM read_parquet({_parquet_list(Path(f) for f in owner)}, filename = true) "
+        "GROUP BY filename"
+    ).fetchall()
+    for name, bad in rows:
+        owner[str(name)].bad += int(bad)
+
+
+def _part_problems(parts: list[_Part]) -> list[Problem]:
+    """The bad records the writing pass met: unreadable ones, and ones without a time or user."""
+    problems: list[Problem] = []
+    for part in parts:
+        problems.extend(part.read_problems)
+        if part.bad and part.source.csv is not None:
+            problems.extend(empty_field_problems(part.source.csv, part.bad))
+    return problems
+
+
+def _finish(
+    connection: duckdb.DuckDBPyConnection,
+    lake: Lake,
+    result: IngestResult,
+    parts: list[_Part],
+    out_dir: Path,
+) -> None:
+    """File the good rows of the parts under ``out_dir/day=*/``, each event once.
+
+    The usual case costs a rename per file: no bad rows, no event the lake
+    holds already, no event twice. Otherwise the good rows not yet in the
+    lake are rewritten, once each, in one partitioned ``COPY``.
+    """
+    files = [f for part in parts for f in part.files]
+    bad = sum(p.bad for p in parts)
+    result.read = sum(p.rows for p in parts) - bad
+    if not result.read:
+        return
+    days = {f.parent.name[len("day=") :] for f in files} - {"NULL"}
+    existing = lake.files(days)
+    repeats = _may_repeat(connection, files)
+    out_dir.mkdir()
+    if bad or existing or repeats:
+        result.added = _filtered_copy(connection, files, existing, repeats, out_dir)
+    else:
+        for number, path in enumerate(files):
+            day_dir = out_dir / path.parent.name
+            day_dir.mkdir(exist_ok=True)
+            path.rename(day_dir / f"part-{number}.parquet")
+        result.added = result.read
+    result.duplicates = result.read - result.added
+    result.days = (
+        sorted(p.name[len("day=") :] for p in out_dir.glob("day=*")) if result.added else []
+    )
+
+
+def _may_repeat(connection: duckdb.DuckDBPyConnection, files: list[Path]) -> bool:
+    """Whether the files may hold an event twice (the same row read twice).
+
+    Counts distinct 64-bit hashes: a collision only sends the batch down the
+    exact, slower path; it never drops an event.
+    """
     row = connection.execute(
-        "SELECT count(*) > count(DISTINCT (day, event_id, patient_index)) "  # noqa: S608
-        f"FROM read_parquet({_quoted(out_dir / 'day=*' / '*.parquet')})"
+        "SELECT count(*) > count(DISTINCT hash(day, event_id, patient_index)) "  # noqa: S608
+        f"FROM read_parquet({_parquet_list(files)}) "
+        "WHERE day IS NOT NULL AND user_pseudonym IS NOT NULL"
     ).fetchall()[0]
     return bool(row[0])
 
 
-def _late_problems(connection: duckdb.DuckDBPyConnection, plan: _Plan) -> list[Problem]:
-    """Records the writing pass skipped that the checking pass did not report."""
-    reported = {(str(p.file), p.line) for p in plan.problems}
-    late: list[Problem] = []
-    for scan, table in plan.rechecks:
-        for problem in csv_problems(connection, scan, table, {}):
-            if (str(problem.file), problem.line) not in reported:
-                late.append(problem)
-    return late
+def _filtered_copy(
+    connection: duckdb.DuckDBPyConnection,
+    files: list[Path],
+    existing: list[Path],
+    repeats: bool,
+    out_dir: Path,
+) -> int:
+    """Rewrite the good rows of ``files`` by day, leaving out known and repeated events."""
+    rows = (
+        f"(SELECT * FROM read_parquet({_parquet_list(files)}) "  # noqa: S608
+        "WHERE day IS NOT NULL AND user_pseudonym IS NOT NULL"
+    )
+    if repeats:  # the same event twice in this batch: keep one
+        rows += " QUALIFY row_number() OVER (PARTITION BY day, event_id, patient_index) = 1"
+    rows += ") s"
+    known = ""
+    if existing:  # only days the lake already holds need the de-duplication join
+        connection.execute(
+            "CREATE TEMP TABLE known AS SELECT DISTINCT event_id, day "  # noqa: S608
+            f"FROM read_parquet({_parquet_list(existing)})"
+        )
+        known = "ANTI JOIN known k ON s.event_id = k.event_id AND s.day = k.day"
+    written = connection.execute(
+        f"COPY (SELECT s.* FROM {rows} {known}) TO {_quoted(out_dir)} "  # noqa: S608
+        f"(FORMAT parquet, COMPRESSION {COMPRESSION}, PARTITION_BY (day), "
+        "WRITE_PARTITION_COLUMNS true, OVERWRITE_OR_IGNORE true)"
+    ).fetchall()
+    return int(written[0][0]) if written else 0
 
 
 def _write_rejects(directory: Path, result: IngestResult, problems: list[Problem]) -> Path:

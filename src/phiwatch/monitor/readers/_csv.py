@@ -1,4 +1,4 @@
-"""CSV access-log exports: a column mapping, then one DuckDB ``read_csv`` pass.
+"""CSV access-log exports: a column mapping, then one DuckDB ``read_csv`` per file.
 
 Every row is mapped to the staged columns in SQL (no Python loop over rows).
 Type errors (a time that is not a time, a wrong number of fields) are caught
@@ -21,6 +21,7 @@ import duckdb
 
 from phiwatch.errors import InputError
 from phiwatch.monitor._pseudonym import row_id_sql
+from phiwatch.monitor._schema import ACTIONS
 from phiwatch.monitor.readers._problems import Problem
 
 # Lake fields a mapping can fill, and whether a CSV must provide them.
@@ -71,7 +72,7 @@ class CsvMapping:
         unknown = set(self.columns) - set(FIELDS)
         if unknown:
             raise InputError(f"unknown mapping field(s) {sorted(unknown)}; known: {sorted(FIELDS)}")
-        bad = {k: v for k, v in self.actions.items() if v not in ("C", "R", "U", "D", "E")}
+        bad = {k: v for k, v in self.actions.items() if v not in ACTIONS}
         if bad:
             raise InputError(f"action mapping must map to C, R, U, D or E, not {sorted(bad)}")
 
@@ -152,24 +153,30 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def action_for(metric: str | None, actions: Mapping[str, str]) -> str:
-    """The C/R/U/D/E action of a CSV action or metric name.
+def action_sql(column: str, actions: Mapping[str, str]) -> str:
+    """SQL giving the C/R/U/D/E action of a CSV action or metric name in ``column``.
 
-    Runs once per distinct name (a few hundred at most), not per row: the
-    lake writer joins the result back. Single letters pass through, the
-    mapping's ``[actions]`` come next, then keywords; anything else is a read.
+    The ingest runs it once per distinct name (a few hundred at most) and
+    joins the result back, so it may be a long ``CASE``. Single letters pass
+    through, the mapping's ``[actions]`` come next (case and surrounding
+    spaces ignored), then keywords; anything else, an empty name included,
+    is a read.
     """
-    text = (metric or "").strip()
-    if text.upper() in ("C", "R", "U", "D", "E"):
-        return text.upper()
-    lowered = text.lower()
-    for name, action in actions.items():
-        if name.strip().lower() == lowered:
-            return action
-    for action, words in _ACTION_KEYWORDS:
-        if any(word in lowered for word in words):
-            return action
-    return "R"
+    text = f"trim(coalesce({column}, ''))"
+    lowered = f"lower({text})"
+    letters = ", ".join(f"'{a}'" for a in ACTIONS)
+    whens = [f"WHEN upper({text}) IN ({letters}) THEN upper({text})"]
+    whens += [
+        f"WHEN {lowered} = {_literal(name.strip().lower())} THEN '{action}'"
+        for name, action in actions.items()
+    ]
+    whens += [
+        "WHEN "
+        + " OR ".join(f"contains({lowered}, {_literal(w)})" for w in words)
+        + f" THEN '{action}'"
+        for action, words in _ACTION_KEYWORDS
+    ]
+    return "CASE " + " ".join(whens) + " ELSE 'R' END"
 
 
 def _outcome_sql(column: str) -> str:
@@ -182,34 +189,17 @@ def _outcome_sql(column: str) -> str:
 
 @dataclass(frozen=True)
 class CsvScan:
-    """CSV files read by one ``read_csv`` call: they share a header and a resolved mapping.
+    """One CSV file, its header and the mapping resolved against that header."""
 
-    One call over many files lets DuckDB read them in parallel (a call per
-    file reads each on one core), so files are grouped whenever they can be.
-    """
-
-    files: tuple[Path, ...]
+    file: Path
     mapping: CsvMapping
     header: tuple[str, ...]
 
 
-def plan_csv(files: list[Path], mapping: CsvMapping | None) -> list[CsvScan]:
-    """Group ``files`` by header and mapping; each group is one scan, in first-seen order."""
-    groups: dict[tuple[object, ...], tuple[CsvMapping, list[str], list[Path]]] = {}
-    for path in files:
-        chosen, header = resolve_mapping(path, mapping)
-        group = (
-            tuple(header),
-            tuple(sorted(chosen.columns.items())),
-            tuple(sorted(chosen.actions.items())),
-            chosen.delimiter,
-            chosen.timestamp_format,
-            chosen.timezone,
-        )
-        groups.setdefault(group, (chosen, header, []))[2].append(path)
-    return [
-        CsvScan(tuple(paths), chosen, tuple(header)) for chosen, header, paths in groups.values()
-    ]
+def csv_scan(path: Path, mapping: CsvMapping | None) -> CsvScan:
+    """How to read ``path``: checks that its header has the mapping's required columns."""
+    chosen, header = resolve_mapping(path, mapping)
+    return CsvScan(path, chosen, tuple(header))
 
 
 def _types(scan: CsvScan) -> dict[str, str]:
@@ -223,20 +213,18 @@ def _types(scan: CsvScan) -> dict[str, str]:
     return types
 
 
-def csv_select(scan: CsvScan, key: bytes | None, rejects: str) -> str:
-    """SQL giving the staged columns (and ``_file``, the path read) of every row of ``scan``.
+def csv_select(scan: CsvScan, key: bytes, rejects: str) -> str:
+    """SQL giving the staged columns of every row of ``scan``'s file, ``_bad`` included.
 
-    ``key`` None leaves ``event_id`` NULL: the checking pass needs no identity,
-    and the keyed MD5 is the dearest expression of the query. Rows DuckDB
-    cannot read go to the reject tables ``<rejects>`` and ``<rejects>_scans``.
-    Zone-less times are read in the session's time zone: run the query
-    inside :func:`csv_timezone` for the mapping.
+    Rows DuckDB cannot read go to the reject tables ``<rejects>`` and
+    ``<rejects>_scans`` of the connection that runs the query (see
+    :func:`csv_read_problems`). Zone-less times are read in the session's
+    time zone: set it to the mapping's (:func:`set_csv_timezone`) first.
     """
     chosen = scan.mapping
     cols = chosen.columns
     types = _types(scan)
     spec = "{" + ", ".join(f"{_literal(n)}: '{t}'" for n, t in types.items()) + "}"
-    files = "[" + ", ".join(_literal(str(p)) for p in scan.files) + "]"
     options = [
         "header = true",
         "auto_detect = false",
@@ -244,7 +232,6 @@ def csv_select(scan: CsvScan, key: bytes | None, rejects: str) -> str:
         "quote = '\"'",
         "escape = '\"'",
         f"columns = {spec}",
-        "filename = true",
         "store_rejects = true",
         f"rejects_table = {_literal(rejects)}",
         f"rejects_scan = {_literal(rejects + '_scans')}",
@@ -260,13 +247,12 @@ def csv_select(scan: CsvScan, key: bytes | None, rejects: str) -> str:
         return _quote(cols[name]) if name in cols else "NULL"
 
     raw_fields = [(_quote(h), types[h]) for h in scan.header]
-    event_id = row_id_sql(key, raw_fields) if key is not None else "CAST(NULL AS VARCHAR)"
     user = f"nullif(trim({col('user')}), '')"
     patient = f"nullif(trim({col('patient')}), '')"
-    source = col("source") if "source" in cols else "parse_filename(filename)"
+    source = col("source") if "source" in cols else _literal(scan.file.name)
     return f"""
         SELECT
-            {event_id} AS event_id,
+            {row_id_sql(key, raw_fields)} AS event_id,
             0 AS patient_index,
             timezone('UTC', {time_value}) AS recorded,
             {user} AS user_id,
@@ -282,60 +268,31 @@ def csv_select(scan: CsvScan, key: bytes | None, rejects: str) -> str:
             CASE WHEN {patient} IS NULL THEN 0 ELSE 1 END AS patient_count,
             'csv' AS source_format,
             CASE WHEN {time_value} IS NULL THEN 'time'
-                 WHEN {user} IS NULL THEN 'user' END AS _bad,
-            filename AS _file
-        FROM read_csv({files}, {", ".join(options)})
+                 WHEN {user} IS NULL THEN 'user' END AS _bad
+        FROM read_csv({_literal(str(scan.file))}, {", ".join(options)})
     """  # noqa: S608
 
 
-def csv_problems(
-    connection: duckdb.DuckDBPyConnection,
-    scan: CsvScan,
-    rejects: str,
-    flagged: dict[str, int],
-) -> list[Problem]:
-    """The located problems of a scan that has run.
+def empty_field_problems(scan: CsvScan, count: int) -> list[Problem]:
+    """Locate the ``count`` records of ``scan`` the query marked bad.
 
-    Type and shape errors come from DuckDB's reject tables (``rejects``);
-    ``flagged`` counts, per file, the rows the query itself marked bad (an
-    empty required field, a time not in the mapping's format), which a
-    Python scan of that file then locates.
+    An empty required field, or a time not in the mapping's format: a
+    Python scan of the file finds them (it runs only when there are some).
     """
-    problems = _type_problems(connection, rejects)
-    for path in scan.files:
-        count = flagged.get(str(path), 0)
-        if not count:
-            continue
-        located = _locate_empty_fields(path, scan.mapping, list(scan.header))
-        if len(located) < count:
-            located.append(
-                Problem(path, f"{count - len(located)} record(s) with an unreadable time")
-            )
-        problems.extend(located)
-    problems.sort(key=lambda p: (str(p.file), p.line or 0))
-    return problems
+    located = _locate_empty_fields(scan.file, scan.mapping, list(scan.header))
+    if len(located) < count:
+        located.append(
+            Problem(scan.file, f"{count - len(located)} record(s) with an unreadable time")
+        )
+    return located
 
 
-def csv_timezone(connection: duckdb.DuckDBPyConnection, scan: CsvScan) -> _timezone:
-    """Context: parse ``scan``'s zone-less times in its mapping's zone, then restore UTC."""
-    return _timezone(connection, scan.mapping.timezone)
-
-
-class _timezone:
-    """Parse zone-less CSV times in the mapping's zone, then restore UTC."""
-
-    def __init__(self, connection: duckdb.DuckDBPyConnection, zone: str) -> None:
-        self.connection = connection
-        self.zone = zone
-
-    def __enter__(self) -> None:
-        try:
-            self.connection.execute(f"SET TimeZone = {_literal(self.zone)}")
-        except duckdb.Error as exc:
-            raise InputError(f"unknown time zone {self.zone!r} in the mapping") from exc
-
-    def __exit__(self, *exc: object) -> None:
-        self.connection.execute("SET TimeZone = 'UTC'")
+def set_csv_timezone(connection: duckdb.DuckDBPyConnection, mapping: CsvMapping) -> None:
+    """Make ``connection`` read zone-less CSV times in ``mapping``'s zone."""
+    try:
+        connection.execute(f"SET TimeZone = {_literal(mapping.timezone)}")
+    except duckdb.Error as exc:
+        raise InputError(f"unknown time zone {mapping.timezone!r} in the mapping") from exc
 
 
 _REJECT_REASONS = {
@@ -349,8 +306,11 @@ _REJECT_REASONS = {
 }
 
 
-def _type_problems(connection: duckdb.DuckDBPyConnection, rejects: str) -> list[Problem]:
-    """Rows DuckDB could not read, from its reject tables (messages rebuilt: no values)."""
+def csv_read_problems(connection: duckdb.DuckDBPyConnection, rejects: str) -> list[Problem]:
+    """Rows DuckDB could not read, from its reject tables (messages rebuilt: no values).
+
+    Reject tables are temporary, so ask the connection (cursor) that ran the scan.
+    """
     rows = connection.execute(
         f"SELECT s.file_path, r.line, r.column_name, r.error_type, r.csv_line "  # noqa: S608
         f"FROM {rejects} r JOIN {rejects}_scans s USING (scan_id, file_id) "
