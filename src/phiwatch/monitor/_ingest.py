@@ -230,17 +230,23 @@ class _Source:
 
 @dataclass
 class _Part:
-    """What one source wrote: ``directory/day=*/*.parquet``."""
+    """What one source wrote: a file per day, and how many rows are bad."""
 
     source: _Source
-    directory: Path
-    rows: int
-    read_problems: list[Problem] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    rows: int = 0
     bad: int = 0
+    read_problems: list[Problem] = field(default_factory=list)
 
-    @property
-    def files(self) -> list[Path]:
-        return sorted(self.directory.glob("day=*/*.parquet"))
+    def add_file(self, path: Path, rows: int, day: str | None, users_missing: int) -> None:
+        """Count a written file in, from the statistics its ``COPY`` returned.
+
+        A CSV row without a time has no day (all of its file is bad); one
+        without a user has no user pseudonym. Both are bad rows.
+        """
+        self.files.append(path)
+        self.rows += rows
+        self.bad += rows if day is None else users_missing
 
 
 def _sources(
@@ -348,9 +354,18 @@ def _write_parts(
             query = _part_query(source, key, ingest_id, dict(mapping.actions))
             written = cursor.execute(
                 f"COPY ({query}) TO {_quoted(target)} (FORMAT parquet, COMPRESSION {COMPRESSION}, "
-                "PARTITION_BY (day), WRITE_PARTITION_COLUMNS true)"
+                "PARTITION_BY (day), WRITE_PARTITION_COLUMNS true, RETURN_STATS)"
             ).fetchall()
-            part = _Part(source, target, int(written[0][0]) if written else 0)
+            part = _Part(source)
+            for name, rows, _size, _footer, statistics, keys, *_ in written:
+                day = keys.get("day")
+                users = statistics.get('"user_pseudonym"', {})
+                part.add_file(
+                    Path(name),
+                    int(rows),
+                    None if day in (None, "NULL") else day,
+                    int(users.get("null_count", 0)),
+                )
             if source.csv is not None:
                 part.read_problems = csv_read_problems(cursor, source.rejects)
             return part
@@ -367,22 +382,7 @@ def _write_parts(
     finally:
         for cursor in cursors:
             cursor.close()
-    _count_bad(connection, [p for p in parts if p.rows])
     return parts
-
-
-def _count_bad(connection: duckdb.DuckDBPyConnection, parts: list[_Part]) -> None:
-    """Count each part's bad rows: CSV rows without a time or a user (two small columns read)."""
-    if not parts:
-        return
-    owner = {str(f): part for part in parts for f in part.files}
-    rows = connection.execute(
-        "SELECT filename, count(*) FILTER (WHERE day IS NULL OR user_pseudonym IS NULL) "  # noqa: S608
-        f"FROM read_parquet({_parquet_list(Path(f) for f in owner)}, filename = true) "
-        "GROUP BY filename"
-    ).fetchall()
-    for name, bad in rows:
-        owner[str(name)].bad += int(bad)
 
 
 def _part_problems(parts: list[_Part]) -> list[Problem]:
