@@ -25,13 +25,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Connection, Table, delete, func, insert, literal, not_, or_, select, update
+from sqlalchemy import Table, delete, func, insert, literal, not_, or_, select, update
 from sqlalchemy.orm import Session
 
 from phiwatch.errors import ConflictError
@@ -611,24 +610,6 @@ _SUBMITTED = _VARYING_COLUMNS.index("submitted_on")
 _ASSOCIATE = _VARYING_COLUMNS.index("business_associate")
 
 
-@contextmanager
-def _dirty_pages_kept(connection: Connection) -> Iterator[None]:
-    """Keep SQLite from writing changed pages out before the commit, while inserting.
-
-    By default SQLite's page cache (2 MiB) spills changed pages to the WAL
-    once it is full, and a first import changes about 6 MiB, so pages were
-    written mid-transaction and again, changed further, at the commit. Held
-    until the commit, each is written once. The commit is as durable as
-    before; the cost is memory the size of the import's changes, freed by the
-    commit. Spilling is allowed again afterwards (the connection is pooled).
-    """
-    connection.exec_driver_sql("PRAGMA cache_spill=OFF")
-    try:
-        yield
-    finally:
-        connection.exec_driver_sql("PRAGMA cache_spill=ON")
-
-
 def _insert_new(session: Session, new: NewBreaches, import_id: int, list_name: str) -> None:
     """Insert the new breaches and their descriptions.
 
@@ -673,12 +654,11 @@ def _insert_new(session: Session, new: NewBreaches, import_id: int, list_name: s
         values = ", ".join(("?", *("?" * len(_VARYING_COLUMNS)), *literals))
         sql = f"INSERT INTO {table.name} ({names}) VALUES ({values})"  # noqa: S608 (our names)
         texts = [(i, text) for i, text in zip(ids, descriptions, strict=True) if text]
-        with _dirty_pages_kept(connection):
-            connection.exec_driver_sql(sql, list(zip(ids, *varying, strict=True)))
-            if texts:
-                connection.exec_driver_sql(
-                    "INSERT INTO registry_breach_description (breach_id, text) VALUES (?, ?)", texts
-                )
+        connection.exec_driver_sql(sql, list(zip(ids, *varying, strict=True)))
+        if texts:
+            connection.exec_driver_sql(
+                "INSERT INTO registry_breach_description (breach_id, text) VALUES (?, ?)", texts
+            )
         return
     rows = [
         {**dict(zip(_VARYING_COLUMNS, values, strict=True)), **shared}
