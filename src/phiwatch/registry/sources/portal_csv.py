@@ -58,7 +58,8 @@ def _arrow_columns(data: bytes) -> list[list[str]] | None:
         return None
     try:
         table = arrow_csv.read_csv(
-            io.BytesIO(data),
+            # Arrow's own reader over the bytes: a Python file object is read through Python.
+            pa.BufferReader(data),
             # One thread: quoted line breaks make Arrow find record boundaries serially
             # anyway, and its thread pool only added start-up time and jitter here.
             read_options=arrow_csv.ReadOptions(autogenerate_column_names=True, use_threads=False),
