@@ -12,12 +12,13 @@ BENCH_STAMP := $(VENV)/.installed-bench
 export PHIWATCH_DATA_DIR ?= $(CURDIR)/.phiwatch
 export PHIWATCH_TEST_ARTIFACTS ?= $(CURDIR)/test-artifacts
 
-.PHONY: demo test lint typecheck unit slow bench install clean
+.PHONY: demo test lint typecheck unit slow bench install native clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(MAKE) native || echo "scanner: not compiled (needs gcc and Python's headers); it runs as Python"
 	touch $(STAMP)
 
 # The peers the benchmarks compare against (pandas, Presidio with a spaCy model): large, so
@@ -27,6 +28,11 @@ $(BENCH_STAMP): $(STAMP)
 	touch $(BENCH_STAMP)
 
 install: $(STAMP)
+
+# The scanner's hot modules compiled with mypyc into build/native/ (phiwatch.scan._native); a
+# source edited since is run as Python until this runs again.
+native:
+	$(BIN)/python -c 'from phiwatch.scan._native import build; build()'
 
 demo: $(STAMP)
 	$(BIN)/phiwatch registry import --bundled
@@ -48,6 +54,7 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest -n 2 -m "not slow"
+	PHIWATCH_SCAN_PURE=1 $(BIN)/pytest -n 2 -m "not slow" tests/scan  # the scanner as Python too
 
 slow: $(STAMP)
 	$(BIN)/pytest -m slow
@@ -58,4 +65,4 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/registry_import.py
 
 clean:
-	rm -rf $(VENV) .phiwatch .pytest_cache .mypy_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .phiwatch .pytest_cache .mypy_cache .ruff_cache test-artifacts build/native build/mypyc-c build/mypyc-o

@@ -13,6 +13,10 @@ Findings hold the matched text for redaction and matching; show ``masked``
 (or ``as_dict()``), never ``text``, unless the reader may see PHI.
 """
 
+# isort: off
+from phiwatch.scan import _native  # noqa: F401  first: it finds compiled modules, where built
+
+# isort: on
 from phiwatch.scan._api import scan_path, scan_text, scanner_for
 from phiwatch.scan._config import ScanConfig, SitePattern, load_scan_config
 from phiwatch.scan._files import FileReport, iter_files, risk_level, scan_file, scan_paths

@@ -8,7 +8,7 @@ the caller explicitly asks to reveal it (the authorised reviewer's ``--show``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 
 def mask(text: str, *, keep: int = 2) -> str:
@@ -103,13 +103,25 @@ class Finding:
         }
 
 
-_SETTERS = tuple(
-    getattr(Finding, name).__set__
-    for name in (
-        "entity", "start", "end", "line", "confidence", "recognizer", "reason", "text",
-        "source", "location",
-    )
-)  # fmt: skip
+class _Unfrozen:
+    """A ``Finding``'s slots without its frozen ``__setattr__``, for ``new_finding``.
+
+    The same slots in the same order on the same base give the same memory layout, so
+    Python lets an instance change its class to ``Finding`` once its fields are set (and
+    refuses with a ``TypeError`` if the layouts ever drift apart).
+    """
+
+    __slots__ = Finding.__slots__
+    entity: str
+    start: int
+    end: int
+    line: int
+    confidence: float
+    recognizer: str
+    reason: Reason
+    text: str
+    source: str | None
+    location: str | None
 
 
 def new_finding(
@@ -124,27 +136,24 @@ def new_finding(
     source: str | None = None,
     location: str | None = None,
 ) -> Finding:
-    """``Finding(...)`` at less than half the cost, for the scanner's inner loop.
+    """``Finding(...)`` at a quarter of the cost, for the scanner's inner loop.
 
     A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``
     looked up anew each time; a text dense in identifiers creates thousands of
-    findings a second, so this sets the slots through their descriptors, bound once.
-    The result is an ordinary, equal and just as immutable ``Finding``.
+    findings a second, so this stores the fields as plain slot attributes of an
+    ``_Unfrozen`` and then makes it a ``Finding``. The result is an ordinary, equal and
+    just as immutable ``Finding``.
     """
-    finding = _new(Finding)
-    (set_entity, set_start, set_end, set_line, set_confidence, set_recognizer, set_reason,
-     set_text, set_source, set_location) = _SETTERS  # fmt: skip
-    set_entity(finding, entity)
-    set_start(finding, start)
-    set_end(finding, end)
-    set_line(finding, line)
-    set_confidence(finding, confidence)
-    set_recognizer(finding, recognizer)
-    set_reason(finding, reason)
-    set_text(finding, text)
-    set_source(finding, source)
-    set_location(finding, location)
-    return finding
-
-
-_new = object.__new__
+    finding = _Unfrozen()
+    finding.entity = entity
+    finding.start = start
+    finding.end = end
+    finding.line = line
+    finding.confidence = confidence
+    finding.recognizer = recognizer
+    finding.reason = reason
+    finding.text = text
+    finding.source = source
+    finding.location = location
+    finding.__class__ = Finding  # type: ignore[assignment]
+    return cast(Finding, finding)

@@ -44,7 +44,8 @@ FIXED = 0
 less the width, so Python does no matching at all (most numeric identifiers)."""
 SOM = 1
 """Variable width, no ``value`` group: Hyperscan tracks the leftmost start (a few per
-cent slower a byte) and ``re`` confirms the span with one anchored match."""
+cent slower a byte) and ``re`` confirms the span with one anchored match, where it could
+disagree (``_needs_confirming``)."""
 GROUP = 2
 """A ``value`` group: Hyperscan gives the span, ``re`` finds the group within it."""
 PREFIX = 3
@@ -111,6 +112,23 @@ def _prefix_width(pattern: Pattern) -> int | None:
     except (re.error, RecursionError):
         return None
     return high if high <= MAX_LOOKBACK else None
+
+
+_WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+_END_ASSERTIONS = ("\\B", "$", "\\Z")
+
+
+def _end_safe(pattern: Pattern) -> bool:
+    """Whether, for a span that ends in a word byte, ``re`` surely accepts what Hyperscan
+    reported.
+
+    Both engines run the same regex and see the same bytes inside the span and before
+    it; only assertions at the span's end differ, since ``re`` matching up to the end of
+    the span takes it for the end of the text. There, ``\\b`` after a word byte holds for
+    ``re`` whatever follows; ``\\B``, ``$`` and ``\\Z`` could disagree (a span ending in
+    "O'" before "Leary" is a word boundary to Hyperscan, not to ``re``).
+    """
+    return not any(assertion in pattern.regex for assertion in _END_ASSERTIONS)
 
 
 def _value_group(pattern: Pattern) -> int | str:
@@ -217,6 +235,7 @@ class HyperscanMatcher:
         self._groups = [_value_group(p) for p in patterns]
         self._modes = [_mode(p) for p in patterns]
         self._widths = [_reach(p) for p in patterns]
+        self._end_safe = [_mode(p) == SOM and _end_safe(p) for p in patterns]
 
     def export(self) -> tuple[str, bytes | None, tuple[int, ...]]:
         """What ``preload`` needs to rebuild this matcher in another process."""
@@ -276,10 +295,14 @@ class HyperscanMatcher:
         """Turn Hyperscan's (index, start, end) reports into spans, each as its mode says."""
         append = found.append
         modes, widths, compiled, groups = self._modes, self._widths, self._compiled, self._groups
+        end_safe, word_bytes = self._end_safe, _WORD_BYTES
         for index, start, end in ends:
             mode = modes[index]
             if mode == FIXED:
                 start = end - widths[index]
+                append((start, -end, index, start, end))
+                continue
+            if end_safe[index] and data[end - 1] in word_bytes:  # SOM: the span is sure
                 append((start, -end, index, start, end))
                 continue
             if mode < PREFIX:  # SOM or GROUP: Hyperscan's start is the match's

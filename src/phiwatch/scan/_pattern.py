@@ -60,6 +60,7 @@ class Pattern:
             except (re.error, UnicodeEncodeError) as exc:
                 raise ConfigurationError(f"scan pattern {self.name!r}: bad prefilter") from exc
         object.__setattr__(self, "compiled", compiled)
+        object.__setattr__(self, "score", float(self.score))  # 1 as 1.0, as compiled code has it
 
     @property
     def plain_regex(self) -> str:

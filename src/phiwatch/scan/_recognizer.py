@@ -47,6 +47,15 @@ class Anything:
     def isdisjoint(words: object) -> bool:
         return False
 
+    @staticmethod
+    def intersection(words: object) -> frozenset[bytes]:
+        """Two entries, so that a caller never takes one found word for the answer and
+        always asks ``ContextWords.first``."""
+        return _TWO
+
+
+_TWO = frozenset({b"", b" "})
+
 
 class ContextWords:
     """Context words matched whole: single words by set look-up on the window's words
@@ -68,6 +77,9 @@ class ContextWords:
             else self.singles.union(*firsts)
         )
         self._names = {w: w.decode("ascii") for w in (*self.singles, *self.phrases)}
+        self.single_names = {w: self._names[w] for w in self.singles}
+        """The single words by name: where a window holds one key and it is one of these,
+        it is the first context word, found without calling ``first``."""
 
     def __bool__(self) -> bool:
         return bool(self.singles or self.phrases)
@@ -79,11 +91,12 @@ class ContextWords:
         the longest that occurs whole (not inside a longer word) wins. ``window`` may be
         in any case (``tokens`` are lower-case, as ``window_words`` gives them).
         """
-        singles = self.singles
-        if singles and not singles.isdisjoint(tokens):
-            for token in tokens:
-                if token in singles:
-                    return self._names[token]
+        found = self.singles.intersection(tokens)
+        if found:  # the earliest in the window; most windows hold one, found without a loop
+            if len(found) == 1:
+                (word,) = found
+                return self._names[word]
+            return self._names[next(filter(found.__contains__, tokens))]
         if self.phrases and not self.keys.isdisjoint(tokens):
             window = window.lower()
             for phrase in self.phrases:

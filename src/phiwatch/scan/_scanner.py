@@ -56,12 +56,15 @@ _Rule = tuple[
     float,  # the pattern's score
     bool,  # needs_context
     _Keys,  # words that may be context words: a window with none of them has none
-    _Words,  # ... and the look-up of the first one
+    dict[bytes, str],  # ... the single words among them, by name: one alone is the first
+    _Words,  # ... and the look-up of the first one, for any other case
     _Keys,  # the same for negative words
     _Words,
-    Callable[[str], "bool | None"] | None,  # ``check`` where a recognizer overrides it
-    Callable[[str], bool] | None,  # else ``invalidate_result`` where overridden
-    Callable[[str], "bool | None"] | None,  # ... and ``validate_result`` where overridden
+    # The hooks' results are taken as they come (``object``): compiled with mypyc, a
+    # declared ``bool`` would refuse a hook that returns another true value.
+    Callable[[str], object] | None,  # ``check`` where a recognizer overrides it
+    Callable[[str], object] | None,  # else ``invalidate_result`` where overridden
+    Callable[[str], object] | None,  # ... and ``validate_result`` where overridden
     Callable[[str, float, str], float] | None,  # ``adjust_score`` where overridden
     float,  # context boost
     float,  # negative penalty
@@ -107,7 +110,7 @@ class Scanner:
         self._names = [r.name for r in self.recognizers]
         self._nearby = [(r.requires_nearby, r.nearby_bytes) for r in self.recognizers]
         self._any_nearby = any(needed for needed, _ in self._nearby)
-        self._reasons: dict[tuple[str, str | None, str | None, bool | None], Reason] = {}
+        self._reasons: dict[tuple[str, str | None, str | None, object], Reason] = {}
 
     # -- public API -------------------------------------------------------------------
 
@@ -179,28 +182,34 @@ class Scanner:
             return []
         rules = self._rules
         reasons = self._reasons
-        rows: dict[int, _Row] = {}  # a table row's end and delimiters, found once per row
+        table = None if column_context is None else _Table(data, column_context)
         minimum = self.config.min_confidence
         before, after = CONTEXT_BEFORE, CONTEXT_AFTER
         hits: list[_Hit] = []
         append = hits.append
         for index, start, end in candidates:
-            (rank, name, score, needs_context, context_keys, first_context, negative_keys,
-             first_negative, check, invalidate, validate, adjust, boost,
+            (rank, name, score, needs_context, context_keys, context_singles, first_context,
+             negative_keys, first_negative, check, invalidate, validate, adjust, boost,
              penalty) = rules[index]  # fmt: skip
             window = b""
             words: list[bytes] = []
             context_word: str | None = None
             if needs_context:
-                if column_context is None:
+                if table is None:
                     window = data[start - before if start > before else 0 : end + after]
                 else:
-                    window = _table_window(data, start, end, column_context, rows)
+                    window = table.window(start, end)
                 words = window.translate(WORD_BYTES).split()
-                if not context_keys.isdisjoint(words):
-                    context_word = first_context(words, window)
-                if context_word is None:
+                found = context_keys.intersection(words)
+                if not found:
                     continue
+                if len(found) == 1:  # one word, and a single one: it is the first
+                    (word,) = found
+                    context_word = context_singles.get(word)
+                if context_word is None:
+                    context_word = first_context(words, window)
+                    if context_word is None:
+                        continue
             text = data[start:end].decode("utf-8", "replace")
             if check is not None:
                 verdict = check(text)
@@ -216,19 +225,24 @@ class Scanner:
                 continue
             if adjust is not None:
                 try:
-                    score = adjust(text, score, name)
-                except Exception:  # a recognizer bug must not end the scan
+                    score = float(adjust(text, score, name))  # an int as a float, as compiled
+                except Exception:  # a recognizer bug (or a score that is no number)
                     score = 0.0
             if score <= 0.0:
                 continue
             if not needs_context:
-                if column_context is None:
+                if table is None:
                     window = data[start - before if start > before else 0 : end + after]
                 else:
-                    window = _table_window(data, start, end, column_context, rows)
+                    window = table.window(start, end)
                 words = window.translate(WORD_BYTES).split()
-                if not context_keys.isdisjoint(words):
-                    context_word = first_context(words, window)
+                found = context_keys.intersection(words)
+                if found:
+                    if len(found) == 1:
+                        (word,) = found
+                        context_word = context_singles.get(word)
+                    if context_word is None:
+                        context_word = first_context(words, window)
             if context_word is not None:
                 score += boost
             negative_word = None
@@ -341,6 +355,7 @@ def _rule(pattern: Pattern, recognizer: Recognizer, rank: int) -> _Rule:
         pattern.score,
         pattern.needs_context,
         context.keys if context else frozenset(),
+        context.single_names,
         context.first,
         negative.keys if negative else frozenset(),
         negative.first,
@@ -392,37 +407,52 @@ def _read_full(stream: BinaryIO, size: int) -> bytes:
     return b"".join(parts)
 
 
-def _table_window(
-    data: bytes, start: int, end: int, context: ColumnContext, rows: dict[int, _Row]
-) -> bytes:
-    """The bytes where context words count for a cell of a delimited file.
+class _Table:
+    """A delimited file's rows, for the windows of its cells: in a table, context is the
+    cell's own row and its column's header, not the rows around it (a header two rows up
+    must not lend its name).
 
-    In a table, context is the cell's own row and its column's header, not the rows
-    around it (a header two rows up must not lend its name).
+    Candidates come in order of their start, so the row of the last one is kept: most
+    cells share it, and its end and unquoted delimiters are found once.
     """
-    line_start = data.rfind(b"\n", 0, start) + 1
-    row = rows.get(line_start)
-    if row is None:
-        row = rows[line_start] = _row(data, line_start, context.delimiter)
-    line_end, delimiters = row
-    if line_end < end:  # a value across lines (a site pattern's): the line after it
-        line_end = data.find(b"\n", end)
-        if line_end < 0:
-            line_end = len(data)
-    low = start - CONTEXT_BEFORE
-    if low < line_start:
-        low = line_start
-    high = end + CONTEXT_AFTER
-    if high > line_end:
-        high = line_end
-    if delimiters is not None:
-        column = bisect.bisect_left(delimiters, start)
-    else:  # a delimiter of more than one byte: counted as ever
-        column = data.count(context.delimiter, line_start, start)
-        if column and data.find(b'"', line_start, start) >= 0:
-            column = _count_unquoted(data[line_start:start], context.delimiter[0])
-    header = context.headers[column] if column < len(context.headers) else b""
-    return b" ".join((data[low:high], header))
+
+    __slots__ = ("data", "delimiter", "delimiters", "headers", "row_end", "row_start")
+
+    def __init__(self, data: bytes, context: ColumnContext) -> None:
+        self.data = data
+        self.delimiter = context.delimiter
+        self.headers = context.headers
+        self.row_start = 0
+        self.row_end = -1  # no row yet
+        self.delimiters: list[int] | None = None
+
+    def window(self, start: int, end: int) -> bytes:
+        """The bytes where context words count for the cell at ``start``..``end``."""
+        data = self.data
+        if not self.row_start <= start <= self.row_end:  # no newline between: the same row
+            self.row_start = data.rfind(b"\n", 0, start) + 1
+            self.row_end, self.delimiters = _row(data, self.row_start, self.delimiter)
+        line_start, line_end = self.row_start, self.row_end
+        if line_end < end:  # a value across lines (a site pattern's): the line after it
+            line_end = data.find(b"\n", end)
+            if line_end < 0:
+                line_end = len(data)
+        low = start - CONTEXT_BEFORE
+        if low < line_start:
+            low = line_start
+        high = end + CONTEXT_AFTER
+        if high > line_end:
+            high = line_end
+        delimiters = self.delimiters
+        if delimiters is not None:
+            column = bisect.bisect_left(delimiters, start)
+        else:  # a delimiter of more than one byte: counted as ever
+            column = data.count(self.delimiter, line_start, start)
+            if column and data.find(b'"', line_start, start) >= 0:
+                column = _count_unquoted(data[line_start:start], self.delimiter[0])
+        headers = self.headers
+        header = headers[column] if column < len(headers) else b""
+        return b" ".join((data[low:high], header))
 
 
 _Row = tuple[int, "list[int] | None"]

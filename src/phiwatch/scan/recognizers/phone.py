@@ -9,11 +9,19 @@ look the same.
 
 from __future__ import annotations
 
+import re
+
 from phiwatch.scan._pattern import Pattern
 from phiwatch.scan._recognizer import Recognizer
 from phiwatch.scan.recognizers._util import digits_of
 
 _AREA = r"(?:\([2-9]\d{2}\) ?|\b[2-9]\d{2}[-. ])"
+_NANP = re.compile(
+    r"(?:\+?1[-. ]?)?(?:\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[-. ])[2-9][0-9]{2}[-. ][0-9]{4}"
+    r"|1?[2-9][0-9]{2}[2-9][0-9]{6}"
+)
+"""The shapes the patterns find: a valid area code and exchange, and the number's last four
+digits last. For these the checks below need no digit extraction."""
 
 
 class PhoneRecognizer(Recognizer):
@@ -47,11 +55,15 @@ class PhoneRecognizer(Recognizer):
     NEGATIVE_CONTEXT = ("order", "invoice", "tracking", "account", "npi", "serial", "isbn", "part")
 
     def validate_result(self, text: str) -> bool | None:
+        if _NANP.fullmatch(text) is not None:
+            return True
         number = digits_of(text)
         if len(number) == 11 and number[0] == "1":
             number = number[1:]
         return len(number) == 10 and number[0] in "23456789" and number[3] in "23456789"
 
     def invalidate_result(self, text: str) -> bool:
+        if text[-4:] != text[-1:] * 4 and _NANP.fullmatch(text) is not None:
+            return False  # its last four digits differ, so not all ten are the same
         number = digits_of(text)[-10:]
         return len(set(number)) == 1

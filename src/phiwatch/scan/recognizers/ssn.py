@@ -9,12 +9,22 @@ candidate when an SSN word is near it.
 
 from __future__ import annotations
 
+import re
+
 from phiwatch.scan._pattern import Pattern
 from phiwatch.scan._recognizer import Recognizer
 from phiwatch.scan.recognizers._util import digits_of
 
 KNOWN_FAKES = frozenset({"078051120", "123456789", "219099999", "457555462"})
 _DIGITS = b"0123456789"
+_ISSUED = re.compile(r"(?!000|666|9)[0-9]{3}([-. ]?)(?!00)[0-9]{2}\1(?!0000)[0-9]{4}")
+"""The shapes the patterns find, with an area, group and serial the SSA issues: for these,
+only the known fakes and one digit repeated remain to refuse (``_REFUSED``)."""
+_REFUSED = frozenset(
+    f"{number[:3]}{separator}{number[3:5]}{separator}{number[5:]}"
+    for number in (*KNOWN_FAKES, *(digit * 9 for digit in "0123456789"))
+    for separator in ("", "-", ".", " ")
+)
 
 
 class SsnRecognizer(Recognizer):
@@ -29,6 +39,8 @@ class SsnRecognizer(Recognizer):
     NEGATIVE_CONTEXT = ("order", "invoice", "tracking", "part", "serial", "sku", "isbn", "po")
 
     def invalidate_result(self, text: str) -> bool:
+        if _ISSUED.fullmatch(text) is not None:  # the usual case, in one C call
+            return text in _REFUSED
         number = digits_of(text)
         if len(number) != 9 or number in KNOWN_FAKES or number.count(number[0]) == 9:
             return True
