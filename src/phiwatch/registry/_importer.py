@@ -23,7 +23,6 @@ export costs little more than reading the file.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from sqlalchemy import Table, delete, func, insert, literal, not_, or_, select, 
 from sqlalchemy.orm import Session
 
 from phiwatch.errors import ConflictError
+from phiwatch.registry._identity import TakenUids, top_ordinals
 from phiwatch.registry._vocab import ListName, labels_of_locations, labels_of_types
 from phiwatch.registry.sources import PortalExport, PortalRecord
 from phiwatch.registry.sources._record import ParsedRows
@@ -157,94 +157,6 @@ def _public(field_name: str, value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     return value
-
-
-def _uid_of(match_key: str, ordinal: int, salt: int = 0) -> str:
-    """A short public id derived from the breach's identity, so it is the same on every install."""
-    seed = f"{match_key}#{ordinal}" + (f"~{salt}" if salt else "")
-    return hashlib.blake2b(seed.encode(), digest_size=5).hexdigest()
-
-
-class _TakenUids:
-    """The public ids already given, known from the breaches loaded or asked of the database.
-
-    An import loads only the stored breaches its rows may be (see
-    ``load_stored``); when others exist, the ids a batch of new breaches
-    would take are asked for by value (500 to a query) and, in the rare case
-    of a collision, each salted alternative.
-    """
-
-    def __init__(self, session: Session, known: set[str], *, complete: bool) -> None:
-        self._session = session
-        self._taken = known
-        self._free: set[str] = set()  # asked for and not stored
-        self._complete = complete  # ``known`` holds every stored id
-
-    def check(self, uids: Sequence[str]) -> None:
-        """Learn which of ``uids`` are stored, so that ``take`` need not ask one at a time."""
-        if self._complete:
-            return
-        unknown = list(set(uids) - self._taken - self._free)
-        stored = set(_stored_among(self._session, Breach.__table__.c.uid, unknown))
-        self._taken |= stored
-        self._free.update(uid for uid in unknown if uid not in stored)
-
-    def take_all(self, keys: Sequence[str], ordinals: Sequence[int]) -> list[str]:
-        """The ids of new breaches, in order: each its unsalted id unless that is taken."""
-        blake2b = hashlib.blake2b  # _uid_of, unsalted, inline: it runs once per new breach
-        firsts = [
-            blake2b(f"{key}#{ordinal}".encode(), digest_size=5).hexdigest()
-            for key, ordinal in zip(keys, ordinals, strict=True)
-        ]
-        self.check(firsts)
-        if self._taken.isdisjoint(firsts) and len(set(firsts)) == len(firsts):
-            self._taken.update(firsts)  # the usual case: no collision at all
-            return firsts
-        return list(map(self.take, keys, ordinals, firsts))
-
-    def take(self, match_key: str, ordinal: int, first: str) -> str:
-        """``first`` (the unsalted id) or the first free salted one, now taken."""
-        uid, salt = first, 0
-        while self._is_taken(uid):
-            salt += 1
-            uid = _uid_of(match_key, ordinal, salt)
-        self._taken.add(uid)
-        return uid
-
-    def _is_taken(self, uid: str) -> bool:
-        if uid in self._taken:
-            return True
-        if self._complete or uid in self._free:
-            return False
-        self.check([uid])
-        return uid in self._taken
-
-
-def _stored_among(session: Session, column: Any, values: Sequence[str]) -> list[Any]:
-    """Which of ``values`` the column holds, asked 500 at a time."""
-    found: list[Any] = []
-    for start in range(0, len(values), 500):
-        chunk = values[start : start + 500]
-        found.extend(
-            session.connection().execute(select(column).where(column.in_(chunk))).scalars()
-        )
-    return found
-
-
-def _top_ordinals(session: Session, keys: Sequence[str]) -> dict[str, int]:
-    """The highest ordinal stored under each of ``keys`` (those with none are left out)."""
-    table = Breach.__table__
-    top: dict[str, int] = {}
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        query = (
-            select(table.c.match_key, func.max(table.c.ordinal))
-            .where(table.c.match_key.in_(chunk))
-            .group_by(table.c.match_key)
-        )
-        for key, ordinal in session.connection().execute(query):
-            top[key] = ordinal
-    return top
 
 
 def _blocked_lists(list_name: ListName, as_of: date, list_as_of: dict[str, date]) -> list[str]:
@@ -451,14 +363,14 @@ def plan_import(
     if blocked:
         keys = {match_keys[i] for i in unmatched}
         keys.update(match_keys[i] for i, s in changed.items() if match_keys[i] != s.match_key)
-        for key, top in _top_ordinals(session, sorted(keys)).items():
+        for key, top in top_ordinals(session, sorted(keys)).items():
             next_ordinal[key] = max(next_ordinal[key], top)
 
     for index in sorted(changed):
         _plan_update(plan, record(index), hashes[index], changed[index], old_values, next_ordinal)
 
     if unmatched:
-        uids = _TakenUids(session, {s.uid for s in stored}, complete=not blocked)
+        uids = TakenUids(session, {s.uid for s in stored}, complete=not blocked)
         _plan_inserts(plan, parsed, [position[i] for i in unmatched], next_ordinal, uids)
 
     gone = [s for s in stored if s.list_name == list_name and s.listed and s.id not in taken]
@@ -532,7 +444,7 @@ def _plan_inserts(
     parsed: ParsedRows,
     positions: list[int],
     next_ordinal: dict[str, int],
-    taken: _TakenUids,
+    taken: TakenUids,
 ) -> None:
     """Give each new row its ordinal under its match key and its public id."""
     new = NewBreaches(parsed, positions)
