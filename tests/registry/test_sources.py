@@ -215,6 +215,9 @@ def test_wrong_column_count_is_refused(write_csv) -> None:
     [
         ({"submitted": "2024-13-45"}, "Breach Submission Date", "expected a date as MM/DD/YYYY"),
         ({"submitted": "13/45/2020"}, "Breach Submission Date", "expected a date as MM/DD/YYYY"),
+        # Ten characters, slashes in place: the portal's form but for a three-digit year.
+        ({"submitted": "03/14/202 "}, "Breach Submission Date", "expected a date as MM/DD/YYYY"),
+        ({"submitted": "-3/14/2024"}, "Breach Submission Date", "expected a date as MM/DD/YYYY"),
         ({"affected": "12x4"}, "Individuals Affected", "expected a whole number"),
         (
             {"types": "Hacking/IT Incident, Sabotage"},
@@ -235,6 +238,23 @@ def test_bad_value_names_file_line_record_and_column(write_csv, bad, column, mes
     assert error.column == column
     assert message in str(error)
     assert str(error).startswith(f"{error.file}, line 4, record 3, column '{column}'")
+
+
+@pytest.mark.parametrize(
+    ("written", "day"),
+    [
+        ("03/14/2024", date(2024, 3, 14)),
+        (" 3/14/2024", date(2024, 3, 14)),
+        ("3/14/2024", date(2024, 3, 14)),
+        ("2024-03-14", date(2024, 3, 14)),
+        (" 03/14/2024 ", date(2024, 3, 14)),
+    ],
+)
+def test_dates_in_every_accepted_form(write_csv, written: str, day: date) -> None:
+    export = read_export(write_csv([row(submitted=written), row(affected=" 1,200 ")]))
+    records = export.records
+    assert records[0].submitted_on == day
+    assert records[1].individuals_affected == 1200
 
 
 @pytest.mark.parametrize("break_", ["\n", "\r\n", "\r"])

@@ -31,6 +31,7 @@ POSITIONAL_COLUMNS = frozenset({0, 7})
 _JSF_PREFIX = "javax.faces.component.UIPanel@"
 # MySQL's NULL marker, left in many archive descriptions.
 _NULL_MARKER = "\\N"
+_NO_DESCRIPTION = ("", _NULL_MARKER)
 
 
 @dataclass(slots=True)
@@ -187,7 +188,7 @@ class PortalExport:
     @property
     def looks_like_archive(self) -> bool:
         """Only the archive list carries OCR's case descriptions."""
-        return any(text not in ("", _NULL_MARKER) for text in self.columns[8])
+        return any(text not in _NO_DESCRIPTION for text in self.columns[8])
 
     @property
     def latest_submission(self) -> date | None:
@@ -206,10 +207,29 @@ def _parsed_once(values: Sequence[str], parse: Callable[[str], Any]) -> list[Any
     return list(map(table.__getitem__, values))
 
 
-def _name(text: str) -> str:
-    if not text.strip():
-        raise ValueError("the entity name is empty")
-    return text
+def _parsed_counts(values: Sequence[str]) -> list[int | None]:
+    """``_parse_count`` of each value; plain digits, the usual form, converted directly."""
+    distinct = set(values)
+    table: dict[str, int | None] = {text: int(text) for text in distinct if text.isdigit()}
+    table.update((text, _parse_count(text)) for text in distinct - table.keys())
+    return list(map(table.__getitem__, values))
+
+
+def _parsed_dates(values: Sequence[str]) -> list[date]:
+    """``_parse_date`` of each value; the portal's own ``MM/DD/YYYY`` converted directly.
+
+    The direct form accepts nothing ``_parse_date`` refuses (the year must
+    be four digits; a bad month or day raises either way), so a file is
+    refused, and its bad row found by ``_parse_date``, exactly as before.
+    """
+    distinct = set(values)
+    table = {
+        text: date(int(text[6:]), int(text[:2]), int(text[3:5]))
+        for text in distinct
+        if len(text) == 10 and text[2] == "/" == text[5] and text[6:].isdigit()
+    }
+    table.update((text, _parse_date(text)) for text in distinct - table.keys())
+    return list(map(table.__getitem__, values))
 
 
 def _state(text: str) -> str | None:
@@ -221,10 +241,6 @@ def _state(text: str) -> str | None:
 
 def _optional_text(text: str) -> str | None:
     return text.strip() or None
-
-
-def _description(text: str) -> str | None:
-    return None if text in ("", _NULL_MARKER) else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,12 +268,13 @@ class ParsedRows:
         whole = len(indexes) == export.size
         columns = export.columns if whole else tuple(_take(c, indexes) for c in export.columns)
         names, states, entity_types, counts, dates, types, places, associates, texts = columns
-        _parsed_once(names, _name)  # validation only: names are kept as published
         distinct_names = list(set(names))
+        if not all(map(str.strip, distinct_names)):  # names are kept as published
+            raise ValueError("the entity name is empty")
         keys = dict(zip(distinct_names, normalise_entities(distinct_names), strict=True))
         entity_keys = list(map(keys.__getitem__, names))
         state = _parsed_once(states, _state)
-        submitted = _parsed_once(dates, _parse_date)
+        submitted = _parsed_dates(dates)
         iso = {day: day.isoformat() for day in set(submitted)}
         hashes = export.hashes if whole else _take(export.hashes, indexes)
         return cls(
@@ -266,12 +283,12 @@ class ParsedRows:
             entity_key=entity_keys,
             state=state,
             entity_type=_parsed_once(entity_types, _optional_text),
-            individuals_affected=_parsed_once(counts, _parse_count),
+            individuals_affected=_parsed_counts(counts),
             submitted_on=submitted,
             breach_types=_parsed_once(types, _parse_types),
             locations=_parsed_once(places, _parse_locations),
             business_associate=_parsed_once(associates, _parse_yes_no),
-            description=_parsed_once(texts, _description),
+            description=[None if text in _NO_DESCRIPTION else text for text in texts],
             match_key=[
                 f"{key}|{code or ''}|{iso[day]}"
                 for key, code, day in zip(entity_keys, state, submitted, strict=True)
@@ -430,7 +447,7 @@ def parse_row(
         breach_types=types,
         locations=locations,
         business_associate=associate,
-        description=None if description in ("", _NULL_MARKER) else description,
+        description=None if description in _NO_DESCRIPTION else description,
         line=line,
         record=record,
         content_hash=digest or content_hash(cells),
