@@ -111,6 +111,9 @@ class Scanner:
         self._nearby = [(r.requires_nearby, r.nearby_bytes) for r in self.recognizers]
         self._any_nearby = any(needed for needed, _ in self._nearby)
         self._reasons: dict[tuple[str, str | None, str | None, object], Reason] = {}
+        self._rounded: dict[float, float] = {}
+        """Scores rounded for findings: ``round(x, 3)`` formats and parses a decimal string
+        each time, and scores take few values."""
 
     # -- public API -------------------------------------------------------------------
 
@@ -183,6 +186,8 @@ class Scanner:
         rules = self._rules
         reasons = self._reasons
         table = None if column_context is None else _Table(data, column_context)
+        # ASCII text (most is) is decoded once, and each value cut from it.
+        decoded = data.decode("ascii") if data.isascii() else None
         minimum = self.config.min_confidence
         before, after = CONTEXT_BEFORE, CONTEXT_AFTER
         hits: list[_Hit] = []
@@ -210,7 +215,10 @@ class Scanner:
                     context_word = first_context(words, window)
                     if context_word is None:
                         continue
-            text = data[start:end].decode("utf-8", "replace")
+            if decoded is not None:
+                text = decoded[start:end]
+            else:
+                text = data[start:end].decode("utf-8", "replace")
             if check is not None:
                 verdict = check(text)
             else:  # ``Recognizer.check`` inlined: one Python call fewer per candidate
@@ -267,7 +275,8 @@ class Scanner:
 
     def _resolve(self, data: bytes, hits: list[_Hit]) -> list[_Hit]:
         """One finding per span: same-type overlaps merge, different types keep the stronger."""
-        hits.sort(key=_BY_POSITION)
+        if not _in_order(hits):  # as the candidates came, unless a value group moved one
+            hits.sort(key=_BY_POSITION)
         kept: list[_Hit] = [hits[0]]
         last = hits[0]
         for hit in hits[1:]:
@@ -294,19 +303,25 @@ class Scanner:
         findings: list[Finding] = []
         append = findings.append
         entities, names = self._entities, self._names
+        rounded = self._rounded
+        if len(rounded) > 4096:  # an ``adjust_score`` with many values: start again
+            rounded.clear()
         count = data.count
         line = lines_before + 1
         position = 0
         for start, end, score, rank, reason, text in hits:
             line += count(b"\n", position, start)
             position = start
+            confidence = rounded.get(score)
+            if confidence is None:
+                confidence = rounded[score] = round(score, 3)
             append(
                 new_finding(
                     entities[rank],
                     base + start,
                     base + end,
                     line,
-                    round(score, 3),
+                    confidence,
                     names[rank],
                     reason,
                     text,
@@ -366,6 +381,16 @@ def _rule(pattern: Pattern, recognizer: Recognizer, rank: int) -> _Rule:
         recognizer.context_boost,
         recognizer.negative_penalty,
     )
+
+
+def _in_order(hits: list[_Hit]) -> bool:
+    """Whether ``hits`` are by start, longest first (as ``_BY_POSITION`` sorts them)."""
+    previous = hits[0]
+    for hit in hits:
+        if hit[0] < previous[0] or (hit[0] == previous[0] and hit[1] > previous[1]):
+            return False
+        previous = hit
+    return True
 
 
 def _stronger(hit: _Hit, other: _Hit) -> bool:
