@@ -11,7 +11,9 @@ machine affects both sides alike:
 * schema   creating and stamping a new SQLite database;
 * write    SQLite alone storing the same breaches and descriptions (rows built
            before the clock starts, the same executemany and commit the
-           importer uses): the part of a full import no parser can save.
+           importer uses): the part of a full import no parser can save;
+* read     phiwatch reading both files and hashing their rows, no parsing of
+           values: the part of a full import that stands for the floor's work.
 
 Each measurement runs in a fresh Python process (timed inside it, after the
 imports), so no warm cache flatters later rounds. Goals (issue 2): full
@@ -113,6 +115,17 @@ print(time.perf_counter() - start)
 """
 
 
+_READ = """
+import sys, time
+from pathlib import Path
+from phiwatch import registry
+start = time.perf_counter()
+for path in sys.argv[1:]:
+    registry.read_export(Path(path)).hashes
+print(time.perf_counter() - start)
+"""
+
+
 def _input_files() -> list[Path]:
     if all((SHARED / name).is_file() for name in FILES):
         return [SHARED / name for name in FILES]
@@ -153,9 +166,11 @@ def main() -> None:
         "full": [],
         "reimport": [],
         "write": [],
+        "read": [],
     }
     for _ in range(args.rounds):
         samples["floor"].append(float(_run(_PANDAS, *files)))
+        samples["read"].append(float(_run(_READ, *files)))
         with tempfile.TemporaryDirectory() as data_dir:
             samples["write"].append(float(_run(_SQLITE_WRITE, data_dir, *files)))
         with tempfile.TemporaryDirectory() as data_dir:
@@ -173,6 +188,7 @@ def main() -> None:
         "full_vs_floor": round(median["full"] / median["floor"], 2),
         "reimport_vs_floor": round(median["reimport"] / median["floor"], 2),
         "write_vs_floor": round(median["write"] / median["floor"], 2),
+        "read_vs_floor": round(median["read"] / median["floor"], 2),
     }
     if args.json:
         print(json.dumps(result, indent=2))
@@ -186,6 +202,7 @@ def main() -> None:
         ("reimport", "phiwatch re-import, no changes"),
         ("schema", "create + stamp a new SQLite db"),
         ("write", "SQLite alone writing the same rows (part of full)"),
+        ("read", "phiwatch reading and hashing both files (part of full)"),
     ):
         ratio = median[key] / median["floor"]
         print(
