@@ -47,6 +47,7 @@ from scan.peers import presidio_engine
 
 from phiwatch.scan import ScanConfig, Scanner, scan_paths
 from phiwatch.scan._extract import column_context_from_header
+from phiwatch.scan._native import COMPILED, compiled_modules
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,8 @@ def main() -> None:
         parts.append(part)
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"\nload average (1, 5, 15 min) at the end: {load} on {os.cpu_count()} cores")
+    compiled = len(compiled_modules())
+    print(f"phiwatch scanner: {compiled} of {len(COMPILED)} hot modules compiled (make native)")
     print("RESULT scan_speed: " + "; ".join(parts))
 
 
