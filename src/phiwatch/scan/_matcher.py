@@ -44,8 +44,8 @@ FIXED = 0
 less the width, so Python does no matching at all (most numeric identifiers)."""
 SOM = 1
 """Variable width, no ``value`` group: Hyperscan tracks the leftmost start (a few per
-cent slower a byte) and ``re`` confirms the span with one anchored match, where it could
-disagree (``_needs_confirming``)."""
+cent slower a byte) and ``re`` confirms the span with one anchored match, where the two
+could disagree (``_end_safe``)."""
 GROUP = 2
 """A ``value`` group: Hyperscan gives the span, ``re`` finds the group within it."""
 PREFIX = 3
@@ -125,8 +125,9 @@ def _end_safe(pattern: Pattern) -> bool:
     Both engines run the same regex and see the same bytes inside the span and before
     it; only assertions at the span's end differ, since ``re`` matching up to the end of
     the span takes it for the end of the text. There, ``\\b`` after a word byte holds for
-    ``re`` whatever follows; ``\\B``, ``$`` and ``\\Z`` could disagree (a span ending in
-    "O'" before "Leary" is a word boundary to Hyperscan, not to ``re``).
+    ``re`` whatever follows; ``\\B``, ``$`` and ``\\Z`` could disagree, and so could
+    ``\\b`` after any other byte (an apostrophe before a capital letter is a word
+    boundary to Hyperscan, not to ``re``, which sees no letter after it).
     """
     return not any(assertion in pattern.regex for assertion in _END_ASSERTIONS)
 

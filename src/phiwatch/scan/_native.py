@@ -2,8 +2,9 @@
 
 A text dense in identifiers costs Python work per candidate (the loop, the span and
 context look-ups, the validators), spread thinly over many small steps. mypyc compiles
-these same source files to C extensions, about a fifth faster on dense text; nothing is
-written twice, so the sources stay the fallback and the reference.
+these same source files to C extensions, about a quarter faster on dense text (7.0 MB/s
+against 5.5 in ``benchmarks/scan_speed.py``); nothing is written twice, so the sources
+stay the fallback and the reference.
 
 ``build()`` (``make native``, which ``make install`` runs) builds them into
 ``build/native/`` beside ``src/``, never into the source tree. They are used only when

@@ -12,7 +12,8 @@ the Python work per candidate the cost that counts, so the loop is kept lean:
 each pattern's rule is unpacked from one tuple, candidates and hits are plain
 tuples, a window's words are cut once (in C) for both the context and the
 negative words, ``Reason`` values are shared (they are immutable), and the
-line of a finding is counted only for findings that are reported.
+line of a finding is counted only for findings that are reported. Where it was
+built, this module runs compiled by mypyc (``phiwatch.scan._native``).
 """
 
 from __future__ import annotations
