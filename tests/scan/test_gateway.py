@@ -186,3 +186,41 @@ def test_gateway_command_end_to_end(relay, tmp_path: Path) -> None:
     assert len(inbox.messages) == 1
     assert "1 deliver, 1 reject" in stderr
     assert "219-09-9998" not in stderr
+
+
+def test_gateway_stops_on_ctrl_c_as_soon_as_its_port_opens(relay, tmp_path: Path) -> None:
+    """Ctrl-C the moment the port accepts (before the command waits) must still end it.
+
+    The SMTP server runs on its own thread: an interrupt that escaped before the
+    command's wait used to leave that thread running and the process hanging.
+    """
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    _inbox, relay_port = relay
+    env = {**os.environ, "PHIWATCH_DATA_DIR": str(tmp_path / "data")}
+    for _ in range(3):  # the window is narrow: try it a few times
+        port = _free_port()
+        command = [sys.executable, "-m", "phiwatch", "scan", "gateway"]
+        command += ["--listen", f"127.0.0.1:{port}", "--relay", f"127.0.0.1:{relay_port}"]
+        process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 60
+            while process.poll() is None and time.monotonic() < deadline:
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=0.05):
+                        break
+                except OSError:
+                    time.sleep(0.005)
+        finally:
+            process.send_signal(signal.SIGINT)
+        try:
+            process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            pytest.fail("the gateway did not stop after Ctrl-C")
+        assert process.returncode == 0

@@ -283,14 +283,15 @@ def gateway_command(
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(EXIT_ERROR) from exc
     controller = Controller(handler, hostname=listen_host, port=listen_port)
-    controller.start()
-    say(f"phiwatch gateway on {listen_host}:{listen_port}, relaying to {relay}; Ctrl-C stops")
-    stop = threading.Event()
+    # Ctrl-C may come as soon as the port is open, before the wait below: the server's
+    # thread is stopped whenever it comes, or the process would wait on it for ever.
     try:
-        stop.wait()
+        controller.start()
+        say(f"phiwatch gateway on {listen_host}:{listen_port}, relaying to {relay}; Ctrl-C stops")
+        threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:
-        controller.stop()
+        controller.stop(no_assert=True)
         counts = Counter(action for action, _ in handler.log)
         say(", ".join(f"{n} {action}" for action, n in counts.items()) or "no messages")
