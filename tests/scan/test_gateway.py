@@ -166,7 +166,9 @@ def test_gateway_command_end_to_end(relay, tmp_path: Path) -> None:
     env = {**os.environ, "PHIWATCH_DATA_DIR": str(tmp_path / "data")}
     command = [sys.executable, "-m", "phiwatch", "scan", "gateway"]
     command += ["--listen", f"127.0.0.1:{port}", "--relay", f"127.0.0.1:{relay_port}"]
-    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, env=env, stderr=subprocess.PIPE, text=True, preexec_fn=_interruptible
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -188,8 +190,23 @@ def test_gateway_command_end_to_end(relay, tmp_path: Path) -> None:
     assert "219-09-9998" not in stderr
 
 
-def test_gateway_stops_on_ctrl_c_as_soon_as_its_port_opens(relay, tmp_path: Path) -> None:
-    """Ctrl-C the moment the port accepts (before the command waits) must still end it.
+def _interruptible() -> None:
+    """In the child: Ctrl-C's default action, whatever the test run inherited.
+
+    A shell ignores SIGINT in the commands it runs in the background, children
+    inherit that, and Python then never raises KeyboardInterrupt: a test run
+    started with ``&`` would see a gateway that Ctrl-C cannot stop.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.mark.parametrize("stop_signal", ["SIGINT", "SIGTERM"])
+def test_gateway_stops_on_a_signal_as_soon_as_its_port_opens(
+    relay, tmp_path: Path, stop_signal: str
+) -> None:
+    """Ctrl-C (or a service manager's SIGTERM) the moment the port accepts must end it.
 
     The SMTP server runs on its own thread: an interrupt that escaped before the
     command's wait used to leave that thread running and the process hanging.
@@ -206,7 +223,9 @@ def test_gateway_stops_on_ctrl_c_as_soon_as_its_port_opens(relay, tmp_path: Path
         port = _free_port()
         command = [sys.executable, "-m", "phiwatch", "scan", "gateway"]
         command += ["--listen", f"127.0.0.1:{port}", "--relay", f"127.0.0.1:{relay_port}"]
-        process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            command, env=env, stderr=subprocess.PIPE, text=True, preexec_fn=_interruptible
+        )
         try:
             deadline = time.monotonic() + 60
             while process.poll() is None and time.monotonic() < deadline:
@@ -216,11 +235,12 @@ def test_gateway_stops_on_ctrl_c_as_soon_as_its_port_opens(relay, tmp_path: Path
                 except OSError:
                     time.sleep(0.005)
         finally:
-            process.send_signal(signal.SIGINT)
+            process.send_signal(getattr(signal, stop_signal))
         try:
-            process.communicate(timeout=20)
+            _, stderr = process.communicate(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
             process.communicate()
-            pytest.fail("the gateway did not stop after Ctrl-C")
+            pytest.fail(f"the gateway did not stop after {stop_signal}")
         assert process.returncode == 0
+        assert "no messages" in stderr

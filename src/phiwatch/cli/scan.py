@@ -259,9 +259,12 @@ def gateway_command(
 ) -> None:
     """Run an SMTP relay that scans outgoing mail: deliver, reject (550) or quarantine.
 
+    Ctrl-C or SIGTERM (a service manager's stop) ends it after the message in hand.
+
     Example: phiwatch scan gateway --listen 127.0.0.1:10025 --relay mail.internal:25
     --allow-domain partner-clinic.org
     """
+    import signal
     import threading
 
     from aiosmtpd.controller import Controller
@@ -283,15 +286,18 @@ def gateway_command(
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(EXIT_ERROR) from exc
     controller = Controller(handler, hostname=listen_host, port=listen_port)
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
     # Ctrl-C may come as soon as the port is open, before the wait below: the server's
     # thread is stopped whenever it comes, or the process would wait on it for ever.
     try:
         controller.start()
         say(f"phiwatch gateway on {listen_host}:{listen_port}, relaying to {relay}; Ctrl-C stops")
-        threading.Event().wait()
+        stop.wait()
     except KeyboardInterrupt:
         pass
     finally:
         controller.stop(no_assert=True)
+        signal.signal(signal.SIGTERM, previous)
         counts = Counter(action for action, _ in handler.log)
         say(", ".join(f"{n} {action}" for action, n in counts.items()) or "no messages")
