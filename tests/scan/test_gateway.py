@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import smtplib
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -153,15 +158,8 @@ def test_bad_host_port(value: str) -> None:
         parse_host_port(value, "--relay")
 
 
-def test_gateway_command_end_to_end(relay, tmp_path: Path) -> None:
-    """``phiwatch scan gateway`` as a user runs it: a process, stopped with Ctrl-C."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    inbox, relay_port = relay
+def _start_gateway(tmp_path: Path, relay_port: int) -> tuple[subprocess.Popen[str], int]:
+    """``phiwatch scan gateway`` as a user starts it: its own process, on a free port."""
     port = _free_port()
     env = {**os.environ, "PHIWATCH_DATA_DIR": str(tmp_path / "data")}
     command = [sys.executable, "-m", "phiwatch", "scan", "gateway"]
@@ -169,16 +167,36 @@ def test_gateway_command_end_to_end(relay, tmp_path: Path) -> None:
     process = subprocess.Popen(
         command, env=env, stderr=subprocess.PIPE, text=True, preexec_fn=_interruptible
     )
+    return process, port
+
+
+def _interruptible() -> None:
+    """In the child: Ctrl-C's default action, whatever the test run inherited.
+
+    A shell ignores SIGINT in the commands it runs in the background, children
+    inherit that, and Python then never raises KeyboardInterrupt: a test run
+    started with ``&`` would see a gateway that Ctrl-C cannot stop.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _wait_for_port(process: subprocess.Popen[str], port: int, *, poll: float) -> None:
+    """Return once ``port`` accepts a connection (or the process ended, or a minute passed)."""
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=max(poll, 0.05)):
+                return
+        except OSError:
+            time.sleep(poll)
+
+
+def test_gateway_command_end_to_end(relay, tmp_path: Path) -> None:
+    """``phiwatch scan gateway`` as a user runs it: a process, stopped with Ctrl-C."""
+    inbox, relay_port = relay
+    process, port = _start_gateway(tmp_path, relay_port)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.2)
+        _wait_for_port(process, port, poll=0.2)
         _send(port, message("See you at noon.", to="friend@gmail.com"))
         with pytest.raises(smtplib.SMTPDataError):
             _send(port, message(RECORD, to="me@gmail.com"))
@@ -190,57 +208,27 @@ def test_gateway_command_end_to_end(relay, tmp_path: Path) -> None:
     assert "219-09-9998" not in stderr
 
 
-def _interruptible() -> None:
-    """In the child: Ctrl-C's default action, whatever the test run inherited.
-
-    A shell ignores SIGINT in the commands it runs in the background, children
-    inherit that, and Python then never raises KeyboardInterrupt: a test run
-    started with ``&`` would see a gateway that Ctrl-C cannot stop.
-    """
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
-@pytest.mark.parametrize("stop_signal", ["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
 def test_gateway_stops_on_a_signal_as_soon_as_its_port_opens(
-    relay, tmp_path: Path, stop_signal: str
+    relay, tmp_path: Path, stop_signal: signal.Signals
 ) -> None:
     """Ctrl-C (or a service manager's SIGTERM) the moment the port accepts must end it.
 
     The SMTP server runs on its own thread: an interrupt that escaped before the
     command's wait used to leave that thread running and the process hanging.
     """
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
     _inbox, relay_port = relay
-    env = {**os.environ, "PHIWATCH_DATA_DIR": str(tmp_path / "data")}
     for _ in range(3):  # the window is narrow: try it a few times
-        port = _free_port()
-        command = [sys.executable, "-m", "phiwatch", "scan", "gateway"]
-        command += ["--listen", f"127.0.0.1:{port}", "--relay", f"127.0.0.1:{relay_port}"]
-        process = subprocess.Popen(
-            command, env=env, stderr=subprocess.PIPE, text=True, preexec_fn=_interruptible
-        )
+        process, port = _start_gateway(tmp_path, relay_port)
         try:
-            deadline = time.monotonic() + 60
-            while process.poll() is None and time.monotonic() < deadline:
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=0.05):
-                        break
-                except OSError:
-                    time.sleep(0.005)
+            _wait_for_port(process, port, poll=0.005)
         finally:
-            process.send_signal(getattr(signal, stop_signal))
+            process.send_signal(stop_signal)
         try:
             _, stderr = process.communicate(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
             process.communicate()
-            pytest.fail(f"the gateway did not stop after {stop_signal}")
+            pytest.fail(f"the gateway did not stop after {stop_signal.name}")
         assert process.returncode == 0
         assert "no messages" in stderr
