@@ -77,3 +77,35 @@ def test_kill_9_during_ingest_leaves_lake_before_or_complete(tmp_path: Path) -> 
 @pytest.mark.parametrize("seed", range(5))
 def test_kill_9_many_times(tmp_path: Path, seed: int) -> None:
     _kill_loop(tmp_path, kills=8, seed=seed)
+
+
+def test_ctrl_c_stops_an_ingest_of_many_files_at_once(tmp_path: Path) -> None:
+    """Ctrl-C stops every file being written, not after each one finishes, and commits nothing."""
+    data_dir = tmp_path / "data"
+    env = {**os.environ, "PHIWATCH_DATA_DIR": str(data_dir)}
+    env.pop("PHIWATCH_CONFIG", None)
+    first = _big_csv(tmp_path / "day.csv", ROWS, 1)
+    files = [str(first)]
+    for copy in range(15):  # more work than the cores take at once; hard links cost nothing
+        link = tmp_path / f"copy{copy}.csv"
+        os.link(first, link)
+        files.append(str(link))
+    script = SCRIPT.replace("[Path(sys.argv[1])]", "[Path(p) for p in sys.argv[1:]]")
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, *files],
+        env=env,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    staging = data_dir / "lake" / "staging"
+    deadline = time.monotonic() + 60
+    while not any(staging.glob("*/parts")) and time.monotonic() < deadline:
+        time.sleep(0.02)  # the writing has begun
+    assert process.poll() is None, "the ingest ended before it could be interrupted"
+    interrupted = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert time.monotonic() - interrupted < 2, "the ingest went on writing after Ctrl-C"
+    assert b"KeyboardInterrupt" in stderr
+    assert not (data_dir / "lake" / "manifests").exists()
+    assert not any(staging.iterdir())

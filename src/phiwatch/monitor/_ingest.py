@@ -373,16 +373,20 @@ def _write_parts(
             idle.put(cursor)
 
     report("write", 0, len(sources))
+    pool = ThreadPoolExecutor(max_workers=workers)
     try:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(write, n, source) for n, source in enumerate(sources)]
-            for done, _ in enumerate(as_completed(futures), start=1):
-                report("write", done, len(sources))
-            parts = [future.result() for future in futures]
+        futures = [pool.submit(write, n, source) for n, source in enumerate(sources)]
+        for done, _ in enumerate(as_completed(futures), start=1):
+            report("write", done, len(sources))
+        return [future.result() for future in futures]
+    except BaseException:  # a file failed, or Ctrl-C: stop the others now, not file by file
+        for cursor in cursors:
+            cursor.interrupt()
+        raise
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         for cursor in cursors:
             cursor.close()
-    return parts
 
 
 def _part_problems(parts: list[_Part]) -> list[Problem]:
