@@ -18,27 +18,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any
 
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from phiwatch.monitor._duck_tables import table_from_rows
 from phiwatch.store import Store
 from phiwatch.store.models.monitor import BaselineDay, BaselineSeen
 
 HISTORY_DAYS = 60  # how far back ``daily`` reaches; seen values are kept for good
 _CHUNK = 900
-
-
-def _table(
-    connection: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema, rows: list[tuple[Any, ...]]
-) -> None:
-    columns = [pa.array([r[i] for r in rows], f.type) for i, f in enumerate(schema)]
-    connection.register(f"_{name}_arrow", pa.Table.from_arrays(columns, schema=schema))
-    connection.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _{name}_arrow")  # noqa: S608
-    connection.unregister(f"_{name}_arrow")
 
 
 def attach_baselines(
@@ -65,24 +56,22 @@ def attach_baselines(
             )
         ).all()
     text, day, number = pa.string(), pa.date32(), pa.int64()
-    _table(
+    table_from_rows(
         connection,
         "history_daily",
-        pa.schema(
-            [
-                ("user_pseudonym", text),
-                ("day", day),
-                ("events", number),
-                ("patients", number),
-                ("unexplained", number),
-            ]
-        ),
+        {
+            "user_pseudonym": text,
+            "day": day,
+            "events": number,
+            "patients": number,
+            "unexplained": number,
+        },
         [tuple(r) for r in history_daily],
     )
-    _table(
+    table_from_rows(
         connection,
         "history_seen",
-        pa.schema([("user_pseudonym", text), ("kind", text), ("value", text), ("first_day", day)]),
+        {"user_pseudonym": text, "kind": text, "value": text, "first_day": day},
         [tuple(r) for r in history_seen],
     )
     connection.execute(

@@ -25,6 +25,7 @@ import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from phiwatch.monitor._duck_tables import table_from_rows
 from phiwatch.monitor._person_keys import house_number
 from phiwatch.store import Store
 from phiwatch.store.models.monitor import CareRelationship, Patient, Person, WorkforceMember
@@ -41,19 +42,6 @@ def _newest_version(store: Store, column: Any) -> int | None:
 def context_version(store: Store) -> int | None:
     """The newest context version holding workforce rows: the roster a run used."""
     return _newest_version(store, WorkforceMember.version_id)
-
-
-def _register(
-    connection: duckdb.DuckDBPyConnection,
-    name: str,
-    columns: dict[str, pa.DataType],
-    rows: list[Any],
-) -> None:
-    arrays = [pa.array([r[i] for r in rows], type) for i, type in enumerate(columns.values())]
-    table = pa.Table.from_arrays(arrays, names=list(columns))
-    connection.register(f"_{name}_arrow", table)
-    connection.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _{name}_arrow")  # noqa: S608
-    connection.unregister(f"_{name}_arrow")
 
 
 def attach_context(
@@ -109,7 +97,7 @@ def attach_context(
     own_records = employee_patient_records(store, cache_dir)
     roster = [(*row[:6], row[6] or own_records.get(row[0])) for row in workforce]
     text, day, flag = pa.string(), pa.date32(), pa.bool_()
-    _register(
+    table_from_rows(
         connection,
         "workforce",
         {
@@ -123,13 +111,13 @@ def attach_context(
         },
         roster,
     )
-    _register(
+    table_from_rows(
         connection,
         "patients",
         {"pseudonym": text, "vip": flag, "deceased": flag},
         list(patients),
     )
-    _register(
+    table_from_rows(
         connection,
         "care",
         {
@@ -299,8 +287,10 @@ def attach_kin(connection: duckdb.DuckDBPyConnection, store: Store, near_numbers
     pairs = connection.execute("SELECT * FROM kin_pairs").fetchall()
     users = sorted({u for u, _ in pairs if u})
     patients = sorted({p for _, p in pairs if p})
-    _register(connection, "_kin_users", _PERSON_COLUMNS, _persons(store, "workforce", users))
-    _register(connection, "_kin_patients", _PERSON_COLUMNS, _persons(store, "patient", patients))
+    table_from_rows(connection, "_kin_users", _PERSON_COLUMNS, _persons(store, "workforce", users))
+    table_from_rows(
+        connection, "_kin_patients", _PERSON_COLUMNS, _persons(store, "patient", patients)
+    )
     try:
         connection.execute(
             """
@@ -321,13 +311,13 @@ def attach_kin(connection: duckdb.DuckDBPyConnection, store: Store, near_numbers
         ).fetchall()
         neighbours = sorted({u for u, _ in street})
         neighboured = sorted({p for _, p in street})
-        _register(
+        table_from_rows(
             connection,
             "_kin_user_numbers",
             _NUMBER_COLUMNS,
             _house_numbers(store, "workforce", neighbours),
         )
-        _register(
+        table_from_rows(
             connection,
             "_kin_patient_numbers",
             _NUMBER_COLUMNS,
