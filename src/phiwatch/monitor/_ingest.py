@@ -57,6 +57,8 @@ from phiwatch.monitor.readers import (
 _SUFFIXES = {".csv": "csv", ".tsv": "csv", ".ndjson": "fhir", ".jsonl": "fhir", ".json": "fhir"}
 MEMORY_LIMIT = "1GB"
 COMPRESSION = "snappy"
+# A part's row that may enter the lake: bad CSV rows have no day or no user.
+_GOOD_ROW = "day IS NOT NULL AND user_pseudonym IS NOT NULL"
 # Sources written at once: a cursor each, each holding its materialised rows.
 _MAX_WRITERS = 4
 
@@ -218,7 +220,7 @@ class _Source:
     """One input, read by one ``COPY`` into one part.
 
     ``select`` gives the staged columns. A CSV source keeps its bad rows (the
-    part shows them as rows without a day or a user, see :func:`_part_problems`)
+    part shows them as rows without a day or a user, see :meth:`_Part.add_file`)
     so that its file is read once; a staged FHIR file's problems are known
     already, and its bad rows are left out.
     """
@@ -267,8 +269,8 @@ def _sources(
     sources: list[_Source] = []
     problems: list[Problem] = []
     fhir = [f for f, kind in zip(files, kinds, strict=True) if kind == "fhir"]
-    for number, path in enumerate(files):
-        if path not in fhir:
+    for number, (path, kind) in enumerate(zip(files, kinds, strict=True)):
+        if kind == "csv":
             scan = csv_scan(path, mapping)
             rejects = f"rejects_{number}"
             sources.append(_Source(csv_select(scan, key, rejects), scan, rejects))
@@ -330,12 +332,12 @@ def _write_parts(
     work: Path,
     report: Progress,
 ) -> list[_Part]:
-    """Write each source to its own part file, several at a time.
+    """Write each source to its own part, split by day, several sources at a time.
 
-    One ``COPY`` per source, each to one file, on as many cursors as there
-    are cores: a partitioned ``COPY`` of everything at once cost more than
-    the rest of the ingest together. Parts are filed by day afterwards
-    (:func:`_finish`): most exports hold one day a file.
+    One ``COPY`` per source on as many cursors as there are cores (up to
+    ``_MAX_WRITERS``): one partitioned ``COPY`` of everything at once cost up to
+    twice the CPU, the most on inputs of many days. What each part holds
+    is read from the statistics its ``COPY`` returns, not from the files.
     """
     parts_dir = work / "parts"
     parts_dir.mkdir()
@@ -443,8 +445,7 @@ def _may_repeat(connection: duckdb.DuckDBPyConnection, files: list[Path]) -> boo
     """
     row = connection.execute(
         "SELECT count(*) > count(DISTINCT hash(day, event_id, patient_index)) "  # noqa: S608
-        f"FROM read_parquet({_parquet_list(files)}) "
-        "WHERE day IS NOT NULL AND user_pseudonym IS NOT NULL"
+        f"FROM read_parquet({_parquet_list(files)}) WHERE {_GOOD_ROW}"
     ).fetchall()[0]
     return bool(row[0])
 
@@ -457,10 +458,7 @@ def _filtered_copy(
     out_dir: Path,
 ) -> int:
     """Rewrite the good rows of ``files`` by day, leaving out known and repeated events."""
-    rows = (
-        f"(SELECT * FROM read_parquet({_parquet_list(files)}) "  # noqa: S608
-        "WHERE day IS NOT NULL AND user_pseudonym IS NOT NULL"
-    )
+    rows = f"(SELECT * FROM read_parquet({_parquet_list(files)}) WHERE {_GOOD_ROW}"  # noqa: S608
     if repeats:  # the same event twice in this batch: keep one
         rows += " QUALIFY row_number() OVER (PARTITION BY day, event_id, patient_index) = 1"
     rows += ") s"
