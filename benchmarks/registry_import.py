@@ -26,14 +26,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+
+from _machine import describe_machine
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared" / "data" / "breaches"
@@ -147,12 +147,6 @@ def _run(code: str, *args: str) -> str:
     return done.stdout.strip()
 
 
-def _machine() -> str:
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    system = f"{platform.platform()}, Python {platform.python_version()}"
-    return f"{os.cpu_count()} cores, {memory:.0f} GiB, {system}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
@@ -181,7 +175,7 @@ def main() -> None:
     median = {k: statistics.median(v) for k, v in samples.items()}
     result = {
         "date": datetime.now(UTC).date().isoformat(),
-        "machine": _machine(),
+        "machine": describe_machine(),
         "rounds": args.rounds,
         "median_ms": {k: round(v * 1000, 1) for k, v in median.items()},
         "min_ms": {k: round(min(v) * 1000, 1) for k, v in samples.items()},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -9,7 +11,7 @@ from typing import Any
 import pytest
 import typer.main
 
-from phiwatch.cli import app
+from phiwatch.cli import SUBAPPS, app, load_subapp
 from phiwatch.config import Settings
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -57,3 +59,29 @@ def test_the_readme_names_the_two_commands() -> None:
     assert "make demo" in readme and "make test" in readme
     makefile = (DOCS.parent / "Makefile").read_text(encoding="utf-8")
     assert "\ndemo:" in makefile and "\ntest:" in makefile
+
+
+@pytest.mark.parametrize("name", sorted(SUBAPPS))
+def test_the_root_listing_shows_each_subapps_own_summary(name: str) -> None:
+    """``phiwatch --help`` lists sub-apps from kept summaries; they must match the sub-apps."""
+    own = (load_subapp(name).help or "").split("\n\n")[0].strip()
+    assert SUBAPPS[name].summary == own
+
+
+def test_root_help_lists_every_subapp_without_importing_them() -> None:
+    """In a fresh interpreter, so that modules other tests imported do not count."""
+    probe = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from phiwatch.cli import SUBAPPS, app\n"
+        "result = CliRunner().invoke(app, ['--help'], terminal_width=200)\n"
+        "assert result.exit_code == 0, result.output\n"
+        "missing = [name for name in SUBAPPS if f' {name} ' not in result.output]\n"
+        "loaded = sorted({s.module for s in SUBAPPS.values()} & set(sys.modules))\n"
+        "heavy = sorted({'sqlalchemy', 'duckdb', 'pydantic'} & set(sys.modules))\n"
+        "print(missing, loaded, heavy)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[] [] []", done.stdout + done.stderr

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
+import subprocess
+import sys
 import types
 
 import pytest
+
+from phiwatch._lazy import lazy_names
 
 PACKAGES = [
     "phiwatch",
@@ -21,16 +26,38 @@ PACKAGES = [
 ]
 
 
+# Packages that import their API on first use, and the modules each still loads at once.
+_LAZY_PACKAGES = {
+    "phiwatch.registry",
+    "phiwatch.scan",
+    "phiwatch.monitor",
+    "phiwatch.simulate",
+    "phiwatch.security",
+    "phiwatch.notify",
+    "phiwatch.respond",
+}
+_LOADED_AT_ONCE = {
+    "phiwatch.scan": {"phiwatch.scan._native"},  # finds the compiled modules first
+    "phiwatch.security": {
+        "phiwatch.security._fields",
+        "phiwatch.security._keys",
+        "phiwatch.security._principal",
+        "phiwatch.security._roles",
+    },
+}
+
 # Names a module may hold for its own typing, not as part of its surface.
 _TYPING_NAMES = {"annotations", "Any", "TYPE_CHECKING"}
 
 
 @pytest.mark.parametrize("name", PACKAGES)
 def test_all_lists_exactly_the_public_names(name: str) -> None:
-    """Nothing public is missing from ``__all__``, and everything in it resolves
-    (some packages import lazily, through a module ``__getattr__``)."""
+    """``__all__`` is exactly what the package defines or imports at once plus what it
+    imports on first use (``phiwatch._lazy``), and every name in it resolves."""
     module = importlib.import_module(name)
     exported = set(module.__all__)
+    assert len(exported) == len(module.__all__), f"{name}.__all__ repeats a name"
+    lazy = lazy_names(name) if name in _LAZY_PACKAGES else frozenset()
     public = {
         attr
         for attr, value in vars(module).items()
@@ -38,6 +65,33 @@ def test_all_lists_exactly_the_public_names(name: str) -> None:
         and not isinstance(value, types.ModuleType)
         and attr not in _TYPING_NAMES
     }
-    assert public <= exported, f"public but not in __all__: {sorted(public - exported)}"
+    named = {attr for attr in exported if not attr.startswith("__")}  # __version__ is listed
+    assert public | lazy == named, (
+        f"public but not in __all__: {sorted((public | lazy) - named)}; "
+        f"in __all__ but not defined: {sorted(named - public - lazy)}"
+    )
     for attr in exported:
         assert getattr(module, attr, None) is not None, f"{name}.__all__ names missing {attr!r}"
+
+
+@pytest.mark.parametrize("name", sorted(_LAZY_PACKAGES))
+def test_a_name_a_lazy_package_lacks_is_an_attribute_error(name: str) -> None:
+    module = importlib.import_module(name)
+    with pytest.raises(AttributeError, match="not_a_name"):
+        _ = module.not_a_name
+    assert not hasattr(module, "not_a_name")
+
+
+@pytest.mark.parametrize("name", sorted(_LAZY_PACKAGES))
+def test_importing_a_capability_loads_none_of_its_modules(name: str) -> None:
+    """In a fresh interpreter: naming the package costs nothing until a name is used."""
+    probe = (
+        "import sys, importlib\n"
+        f"importlib.import_module({name!r})\n"
+        f"print(sorted(m for m in sys.modules if m.startswith({name + '._'!r})))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    loaded = set(ast.literal_eval(done.stdout.strip()))
+    assert loaded <= _LOADED_AT_ONCE.get(name, set()), sorted(loaded)

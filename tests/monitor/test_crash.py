@@ -105,7 +105,8 @@ def test_ctrl_c_stops_an_ingest_of_many_files_at_once(tmp_path: Path) -> None:
     interrupted = time.monotonic()
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
-    assert time.monotonic() - interrupted < 2, "the ingest went on writing after Ctrl-C"
+    # Waiting for every file took 10.6 s before; the margin is for a machine busy with other tests.
+    assert time.monotonic() - interrupted < 4, "the ingest went on writing after Ctrl-C"
     assert b"KeyboardInterrupt" in stderr
     assert not (data_dir / "lake" / "manifests").exists()
     assert not any(staging.iterdir())

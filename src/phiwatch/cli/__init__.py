@@ -7,55 +7,107 @@ messages with exit code 1 here, in ``PhiwatchGroup``, and nowhere else.
 
 Sub-apps load when first named: ``phiwatch registry stats`` imports the
 registry and not the monitor's DuckDB, the scanner's Hyperscan or the web
-stack, which took a second off every command. ``phiwatch --help`` still
-lists them all (it loads each to read its help).
+stack, which took a second off every command. ``phiwatch --help`` lists
+them from the one-line summaries kept beside their modules, loading none.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator, MutableMapping
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from phiwatch import __version__
 from phiwatch.cli import _context
 from phiwatch.errors import PhiwatchError
 
-# Each capability's sub-app: command name -> (module, attribute). The only list of them.
-SUBAPPS: dict[str, tuple[str, str]] = {
-    "registry": ("phiwatch.cli.registry", "registry_app"),
-    "monitor": ("phiwatch.cli.monitor", "monitor_app"),
-    "simulate": ("phiwatch.cli.simulate", "simulate_app"),
-    "scan": ("phiwatch.cli.scan", "scan_app"),
-    "notify": ("phiwatch.cli.notify", "notify_app"),
-    "respond": ("phiwatch.cli.respond", "respond_app"),
-    "users": ("phiwatch.cli.security", "users_app"),
-    "tokens": ("phiwatch.cli.security", "tokens_app"),
-    "audit": ("phiwatch.cli.security", "audit_app"),
-    "keys": ("phiwatch.cli.security", "keys_app"),
+
+@dataclass(frozen=True)
+class SubApp:
+    """Where a capability's sub-app lives, and the one line ``phiwatch --help`` shows for it.
+
+    The line is kept here so that listing the sub-apps imports none of them
+    (importing them all took ``phiwatch --help`` about two seconds); a test
+    checks that it is the first paragraph of the sub-app's own help.
+    """
+
+    module: str
+    attribute: str
+    summary: str
+
+
+# Each capability's sub-app, by command name. The only list of them.
+SUBAPPS: dict[str, SubApp] = {
+    "registry": SubApp(
+        "phiwatch.cli.registry",
+        "registry_app",
+        "The HHS OCR breach portal: import its exports, search, count, diff, watch.",
+    ),
+    "monitor": SubApp(
+        "phiwatch.cli.monitor",
+        "monitor_app",
+        "Access monitoring: ingest EHR access logs (FHIR AuditEvent, CSV) into the event "
+        "lake, load who-is-who context, detect snooping and exfiltration, review alerts.",
+    ),
+    "simulate": SubApp(
+        "phiwatch.cli.simulate",
+        "simulate_app",
+        "Synthetic data to try phiwatch on: a hospital with its people, care and access logs.",
+    ),
+    "scan": SubApp(
+        "phiwatch.cli.scan",
+        "scan_app",
+        "Find PHI (SSNs, MBIs, NPIs, MRNs, dates, names, ...) in files and directories.",
+    ),
+    "notify": SubApp(
+        "phiwatch.cli.notify",
+        "notify_app",
+        "Patient alerts: subscriptions, alerts and digests composed from ingested events, "
+        "delivery by e-mail and webhooks.",
+    ),
+    "respond": SubApp(
+        "phiwatch.cli.respond",
+        "respond_app",
+        "Breach response: an incident's affected individuals, its scope, the notices owed "
+        "and their deadlines.",
+    ),
+    "users": SubApp("phiwatch.cli.security", "users_app", "Accounts and roles."),
+    "tokens": SubApp("phiwatch.cli.security", "tokens_app", "API tokens for scripts (Bearer)."),
+    "audit": SubApp(
+        "phiwatch.cli.security", "audit_app", "phiwatch's own tamper-evident audit trail."
+    ),
+    "keys": SubApp("phiwatch.cli.security", "keys_app", "Field-encryption keys."),
 }
 
 
 def load_subapp(name: str) -> TyperGroup:
     """Import the module of sub-app ``name`` and build its command group."""
-    module, attribute = SUBAPPS[name]
-    group = typer.main.get_group(getattr(importlib.import_module(module), attribute))
+    entry = SUBAPPS[name]
+    group = typer.main.get_group(getattr(importlib.import_module(entry.module), entry.attribute))
     group.name = name
     return group
 
 
 # Values are click commands; typed Any because Typer vendors click without a public alias.
 class _LazyCommands(MutableMapping[str, Any]):
-    """The root group's commands, with each sub-app built the first time it is looked up."""
+    """The root group's commands, with each sub-app built the first time it is looked up.
+
+    While ``listing`` is set (the root's help is being written), a sub-app not
+    yet built is stood in for by a bare command carrying its summary.
+    """
 
     def __init__(self, loaded: MutableMapping[str, Any]) -> None:
         self._loaded = dict(loaded)
+        self.listing = False
 
     def __getitem__(self, name: str) -> Any:
         if name not in self._loaded and name in SUBAPPS:
+            if self.listing:
+                return TyperCommand(name, help=SUBAPPS[name].summary)
             self._loaded[name] = load_subapp(name)
         return self._loaded[name]
 
@@ -81,7 +133,14 @@ class PhiwatchGroup(TyperGroup):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.commands = _LazyCommands(self.commands)
+        self.commands = self._lazy = _LazyCommands(self.commands)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._lazy.listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._lazy.listing = False
 
     def invoke(self, ctx: Any) -> Any:
         try:

@@ -2,13 +2,19 @@
 
 Commands call ``settings()`` / ``store()`` instead of building their own, so
 the global ``--data-dir`` / ``--database-url`` options apply everywhere and
-a command that needs no database never opens one.
+a command that needs no database never opens one. The settings and store
+modules are imported on first use too: SQLAlchemy and pydantic take about half
+a second to import, which ``--help`` and the commands without a database
+should not pay.
 """
 
 from __future__ import annotations
 
-from phiwatch.config import Settings, load_settings
-from phiwatch.store import Store, open_store
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from phiwatch.config import Settings
+    from phiwatch.store import Store
 
 _overrides: dict[str, str] = {}
 _settings: Settings | None = None
@@ -28,6 +34,8 @@ def set_overrides(overrides: dict[str, str]) -> None:
 def settings() -> Settings:
     global _settings
     if _settings is None:
+        from phiwatch.config import load_settings
+
         _settings = load_settings(None, **_overrides)
     return _settings
 
@@ -40,6 +48,8 @@ def store(*, encrypted: bool = True) -> Store:
     """
     global _store
     if _store is None:
+        from phiwatch.store import open_store
+
         _store = open_store(settings())
     if encrypted:
         from phiwatch.security import enable_field_encryption

@@ -15,51 +15,58 @@ Public API (see docs/monitor.md)::
 Detectors are TOML files under ``phiwatch/monitor/detectors/`` (see docs/detectors.md).
 """
 
-from phiwatch.monitor._alerts import LEVELS, Finding, get_alert, list_alerts
-from phiwatch.monitor._cases import STATUSES, get_case, list_cases, update_case
-from phiwatch.monitor._context import ContextLoadResult, load_context
-from phiwatch.monitor._detect import DetectionResult, detect, run_detector
-from phiwatch.monitor._detect_config import DetectionConfig, ExplainRules, load_detection_config
-from phiwatch.monitor._detect_spark import detector_spark_sql, explain_spark_sql, to_spark
-from phiwatch.monitor._detector_file import (
-    DETECTORS_DIR,
-    SCORE_BANDS,
-    Detector,
-    load_detector,
-    load_detectors,
-)
-from phiwatch.monitor._evaluate import evaluate
-from phiwatch.monitor._evidence import alert_events
-from phiwatch.monitor._explain import explain_access
-from phiwatch.monitor._ingest import IngestResult, ingest, input_files
-from phiwatch.monitor._lake import Lake, Manifest
-from phiwatch.monitor._names import resolve_names
-from phiwatch.monitor._patient_reports import record_patient_report
-from phiwatch.monitor._pseudonym import pseudonym_key, pseudonym_sql, pseudonymise
-from phiwatch.monitor._review import (
-    ALERT_STATUSES,
-    DISMISS_REASONS,
-    MAX_NOTE,
-    QUEUE_VIEWS,
-    QueueFilter,
-    QueuePage,
-    acknowledge_alert,
-    alert_assignee,
-    assign_alert,
-    assigned_case_ids,
-    dismiss_alert,
-    escalate_alert,
-    open_cases,
-    patient_report_alerts,
-    queue_counts,
-    review_alert,
-    review_queue,
-    review_statuses,
-    reviewers,
-)
-from phiwatch.monitor._schema import LAKE_COLUMN_NAMES, LAKE_COLUMNS
-from phiwatch.monitor._stats import BREAKDOWNS, lake_stats
-from phiwatch.monitor.readers import EPIC, CsvMapping, load_mapping, parse_overrides
+import typing
+
+from phiwatch import _lazy
+
+if typing.TYPE_CHECKING:
+    from phiwatch.monitor._alerts import LEVELS, Finding, get_alert, list_alerts
+    from phiwatch.monitor._cases import STATUSES, get_case, list_cases, update_case
+    from phiwatch.monitor._context import ContextLoadResult, load_context
+    from phiwatch.monitor._detect import DetectionResult, detect, run_detector
+    from phiwatch.monitor._detect_config import DetectionConfig, ExplainRules, load_detection_config
+    from phiwatch.monitor._detect_spark import detector_spark_sql, explain_spark_sql, to_spark
+    from phiwatch.monitor._detector_file import (
+        DETECTORS_DIR,
+        SCORE_BANDS,
+        Detector,
+        load_detector,
+        load_detectors,
+    )
+    from phiwatch.monitor._evaluate import evaluate
+    from phiwatch.monitor._evidence import alert_events
+    from phiwatch.monitor._explain import explain_access
+    from phiwatch.monitor._ingest import IngestResult, ingest, input_files
+    from phiwatch.monitor._lake import Lake, Manifest
+    from phiwatch.monitor._names import resolve_names
+    from phiwatch.monitor._patient_reports import record_patient_report
+    from phiwatch.monitor._pseudonym import pseudonym_key, pseudonym_sql, pseudonymise
+    from phiwatch.monitor._review import (
+        ALERT_STATUSES,
+        DISMISS_REASONS,
+        MAX_NOTE,
+        QUEUE_VIEWS,
+        QueueFilter,
+        QueuePage,
+        acknowledge_alert,
+        alert_assignee,
+        assign_alert,
+        assigned_case_ids,
+        dismiss_alert,
+        escalate_alert,
+        open_cases,
+        patient_report_alerts,
+        queue_counts,
+        review_alert,
+        review_queue,
+        review_statuses,
+        reviewers,
+    )
+    from phiwatch.monitor._schema import LAKE_COLUMN_NAMES, LAKE_COLUMNS
+    from phiwatch.monitor._stats import BREAKDOWNS, lake_stats
+    from phiwatch.monitor.readers import EPIC, CsvMapping, load_mapping, parse_overrides
+
+__getattr__ = _lazy.module_getattr(__name__, __file__)
 
 __all__ = [
     "ALERT_STATUSES",

@@ -13,33 +13,40 @@ Public API (the CLI and the web app use nothing else)::
 See docs/registry.md for the row keys each function returns.
 """
 
-from phiwatch.registry._bundled import BundledExport, bundled_exports, import_bundled
-from phiwatch.registry._cache import generation
-from phiwatch.registry._filters import BreachFilter
-from phiwatch.registry._importer import BreachDelta, ImportSummary, WatchMatch
-from phiwatch.registry._imports import import_export, import_file, infer_list
-from phiwatch.registry._names import normalise_entity
-from phiwatch.registry._queries import (
-    DEFAULT_SORT,
-    Sort,
-    count_breaches,
-    entity_breaches,
-    get_breach,
-    list_breaches,
-    list_imports,
-    top_entities,
-)
-from phiwatch.registry._stats import GROUPINGS, breach_stats
-from phiwatch.registry._vocab import BreachType, ListName, Location, filter_choices
-from phiwatch.registry._watchlist import (
-    add_watch,
-    list_watches,
-    mark_watch_hits_delivered,
-    pending_watch_hits,
-    remove_watch,
-)
-from phiwatch.registry.sources import PortalExport, PortalRecord, read_export
-from phiwatch.registry.sources._record import COLUMNS as PORTAL_COLUMNS
+import typing
+
+from phiwatch import _lazy
+
+if typing.TYPE_CHECKING:
+    from phiwatch.registry._bundled import BundledExport, bundled_exports, import_bundled
+    from phiwatch.registry._cache import generation
+    from phiwatch.registry._filters import BreachFilter
+    from phiwatch.registry._importer import BreachDelta, ImportSummary, WatchMatch
+    from phiwatch.registry._imports import import_export, import_file, infer_list
+    from phiwatch.registry._names import normalise_entity
+    from phiwatch.registry._queries import (
+        DEFAULT_SORT,
+        Sort,
+        count_breaches,
+        entity_breaches,
+        get_breach,
+        list_breaches,
+        list_imports,
+        top_entities,
+    )
+    from phiwatch.registry._stats import GROUPINGS, breach_stats
+    from phiwatch.registry._vocab import BreachType, ListName, Location, filter_choices
+    from phiwatch.registry._watchlist import (
+        add_watch,
+        list_watches,
+        mark_watch_hits_delivered,
+        pending_watch_hits,
+        remove_watch,
+    )
+    from phiwatch.registry.sources import PortalExport, PortalRecord, read_export
+    from phiwatch.registry.sources._record import COLUMNS as PORTAL_COLUMNS
+
+__getattr__ = _lazy.module_getattr(__name__, __file__)
 
 __all__ = [
     "DEFAULT_SORT",

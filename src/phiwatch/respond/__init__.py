@@ -14,57 +14,64 @@ Affected individuals are stored as the lake's patient pseudonyms; the PHI
 stays in the context tables and is read only to compute the scope.
 """
 
-from phiwatch.respond._add import add_source, open_from_case
-from phiwatch.respond._assessment import (
-    CHOICES,
-    QUESTIONS,
-    Answers,
-    answer_names,
-    assessments,
-    current_result,
-    decide,
-    prefill,
-    save_assessment,
-    with_answers,
-)
-from phiwatch.respond._deadlines import (
-    NOTICES,
-    LawEnforcementDelay,
-    Obligation,
-    annual_log_deadline,
-    notice_deadline,
-    obligations,
-)
-from phiwatch.respond._email_notices import queue_email_notices
-from phiwatch.respond._evidence import verify_pack, write_pack
-from phiwatch.respond._facts import FACT_NAMES, Facts, get_facts, set_facts
-from phiwatch.respond._hhs_report import hhs_report, hhs_report_pdf, registry_preview
-from phiwatch.respond._incidents import (
-    close_incident,
-    get_incident,
-    list_incidents,
-    mark_done,
-    open_incident,
-    parse_day,
-)
-from phiwatch.respond._letter_files import write_letters, write_proof
-from phiwatch.respond._letters import missing_elements
-from phiwatch.respond._mailhouse import write_mailhouse
-from phiwatch.respond._match import STRENGTHS, MatchResult, match_files
-from phiwatch.respond._notices import media_notice, substitute_notice
-from phiwatch.respond._preview import LetterPreview, letters_problem, preview_letter
-from phiwatch.respond._reminders import remind
-from phiwatch.respond._scope import compute_scope, latest_scope, scope_changes
-from phiwatch.respond._sources import (
-    ELEMENTS,
-    Found,
-    from_case,
-    from_csv,
-    from_lake,
-    from_scan,
-)
-from phiwatch.respond._state_rules import StateRule, state_rules
-from phiwatch.respond._status import incident_obligations, status
+import typing
+
+from phiwatch import _lazy
+
+if typing.TYPE_CHECKING:
+    from phiwatch.respond._add import add_source, open_from_case
+    from phiwatch.respond._assessment import (
+        CHOICES,
+        QUESTIONS,
+        Answers,
+        answer_names,
+        assessments,
+        current_result,
+        decide,
+        prefill,
+        save_assessment,
+        with_answers,
+    )
+    from phiwatch.respond._deadlines import (
+        NOTICES,
+        LawEnforcementDelay,
+        Obligation,
+        annual_log_deadline,
+        notice_deadline,
+        obligations,
+    )
+    from phiwatch.respond._email_notices import queue_email_notices
+    from phiwatch.respond._evidence import verify_pack, write_pack
+    from phiwatch.respond._facts import FACT_NAMES, Facts, get_facts, set_facts
+    from phiwatch.respond._hhs_report import hhs_report, hhs_report_pdf, registry_preview
+    from phiwatch.respond._incidents import (
+        close_incident,
+        get_incident,
+        list_incidents,
+        mark_done,
+        open_incident,
+        parse_day,
+    )
+    from phiwatch.respond._letter_files import write_letters, write_proof
+    from phiwatch.respond._letters import missing_elements
+    from phiwatch.respond._mailhouse import write_mailhouse
+    from phiwatch.respond._match import STRENGTHS, MatchResult, match_files
+    from phiwatch.respond._notices import media_notice, substitute_notice
+    from phiwatch.respond._preview import LetterPreview, letters_problem, preview_letter
+    from phiwatch.respond._reminders import remind
+    from phiwatch.respond._scope import compute_scope, latest_scope, scope_changes
+    from phiwatch.respond._sources import (
+        ELEMENTS,
+        Found,
+        from_case,
+        from_csv,
+        from_lake,
+        from_scan,
+    )
+    from phiwatch.respond._state_rules import StateRule, state_rules
+    from phiwatch.respond._status import incident_obligations, status
+
+__getattr__ = _lazy.module_getattr(__name__, __file__)
 
 __all__ = [
     "CHOICES",

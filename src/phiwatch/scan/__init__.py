@@ -17,30 +17,37 @@ Findings hold the matched text for redaction and matching; show ``masked``
 from phiwatch.scan import _native  # noqa: F401  first: it finds compiled modules, where built
 
 # isort: on
-from phiwatch.scan._api import scan_path, scan_text, scanner_for
-from phiwatch.scan._config import ScanConfig, SitePattern, load_scan_config
-from phiwatch.scan._files import FileReport, iter_files, risk_level, scan_file, scan_paths
-from phiwatch.scan._findings import Finding, Reason, mask
-from phiwatch.scan._gateway import (
-    GatewayHandler,
-    GatewayPolicy,
-    Verdict,
-    decide,
-    parse_host_port,
-    scan_message,
-)
-from phiwatch.scan._pattern import Pattern
-from phiwatch.scan._recognizer import Recognizer
-from phiwatch.scan._redact import (
-    RedactionStyle,
-    redact_bytes,
-    redact_file,
-    redact_path,
-    redact_stream,
-    redact_text,
-)
-from phiwatch.scan._registry import build_recognizers, default_recognizer_names
-from phiwatch.scan._scanner import ColumnContext, Scanner
+import typing
+
+from phiwatch import _lazy
+
+if typing.TYPE_CHECKING:
+    from phiwatch.scan._api import scan_path, scan_text, scanner_for
+    from phiwatch.scan._config import ScanConfig, SitePattern, load_scan_config
+    from phiwatch.scan._files import FileReport, iter_files, risk_level, scan_file, scan_paths
+    from phiwatch.scan._findings import Finding, Reason, mask
+    from phiwatch.scan._gateway import (
+        GatewayHandler,
+        GatewayPolicy,
+        Verdict,
+        decide,
+        parse_host_port,
+        scan_message,
+    )
+    from phiwatch.scan._pattern import Pattern
+    from phiwatch.scan._recognizer import Recognizer
+    from phiwatch.scan._redact import (
+        RedactionStyle,
+        redact_bytes,
+        redact_file,
+        redact_path,
+        redact_stream,
+        redact_text,
+    )
+    from phiwatch.scan._registry import build_recognizers, default_recognizer_names
+    from phiwatch.scan._scanner import ColumnContext, Scanner
+
+__getattr__ = _lazy.module_getattr(__name__, __file__)
 
 __all__ = [
     "ColumnContext",

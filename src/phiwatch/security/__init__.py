@@ -9,9 +9,9 @@ importing ``phiwatch.store`` first must not pull in a half-built model module.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import typing
 
+from phiwatch import _lazy
 from phiwatch.security._fields import (
     EncryptedText,
     FieldCipher,
@@ -23,7 +23,7 @@ from phiwatch.security._keys import derive_key, master_secret, read_secret_file
 from phiwatch.security._principal import Principal
 from phiwatch.security._roles import PHI_ROLES, ROLE_SUMMARIES, Role, parse_role
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     from phiwatch.security._accounts import (
         SignInFailed,
         UserInfo,
@@ -69,58 +69,7 @@ if TYPE_CHECKING:
         revoke_token,
     )
 
-_LAZY: dict[str, str] = {
-    **dict.fromkeys(
-        [
-            "SignInFailed",
-            "UserInfo",
-            "add_user",
-            "authenticate_password",
-            "disable_totp",
-            "enable_totp",
-            "get_user",
-            "list_users",
-            "set_disabled",
-            "set_password",
-            "set_role",
-            "user_for_oidc",
-        ],
-        "_accounts",
-    ),
-    **dict.fromkeys(
-        [
-            "TrailVerdict",
-            "build_audit_event",
-            "build_authentication_event",
-            "iter_events",
-            "record_authentication",
-            "record_phi_access",
-            "verify_trail",
-            "write_ndjson",
-        ],
-        "_audit",
-    ),
-    **dict.fromkeys(
-        ["RotationReport", "key_status", "rewrap_keys", "rotate_field_keys"], "_rotation"
-    ),
-    **dict.fromkeys(
-        ["SessionPolicy", "end_session", "resolve_session", "start_session"], "_sessions"
-    ),
-    **dict.fromkeys(["SignInThrottled", "ThrottlePolicy"], "_throttle"),
-    **dict.fromkeys(
-        ["TokenInfo", "authenticate_token", "create_token", "list_tokens", "revoke_token"],
-        "_tokens",
-    ),
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy.module_getattr(__name__, __file__)
 
 
 __all__ = [

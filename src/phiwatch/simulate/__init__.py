@@ -6,8 +6,15 @@ context, and (with ``attacks=True``) the incident labels in their own file.
 See docs/simulate.md.
 """
 
-from phiwatch.simulate._attacks import KINDS as ATTACK_KINDS
-from phiwatch.simulate._config import FORMATS, HospitalConfig
-from phiwatch.simulate._hospital import SimulationSummary, simulate_hospital
+import typing
+
+from phiwatch import _lazy
+
+if typing.TYPE_CHECKING:
+    from phiwatch.simulate._attacks import KINDS as ATTACK_KINDS
+    from phiwatch.simulate._config import FORMATS, HospitalConfig
+    from phiwatch.simulate._hospital import SimulationSummary, simulate_hospital
+
+__getattr__ = _lazy.module_getattr(__name__, __file__)
 
 __all__ = ["ATTACK_KINDS", "FORMATS", "HospitalConfig", "SimulationSummary", "simulate_hospital"]
