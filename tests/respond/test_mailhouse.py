@@ -26,6 +26,7 @@ COLUMNS = [
     "city",
     "state",
     "zip",
+    "language",
 ]
 
 
@@ -51,6 +52,7 @@ def test_one_row_per_affected_individual_with_an_address(world: World, tmp_path:
         "60000",
     )
     assert {r["state"] for r in rows} == {"IL", "WI", "IN"}
+    assert {r["language"] for r in rows} == {"en"}  # nobody in this world prefers Spanish
     assert (manifest["letters"], manifest["unreachable"], manifest["individuals"]) == (6, 1, 7)
     assert manifest["by_variant"] == {"individual": 3, "guardian": 2, "next_of_kin": 1}
     written = json.loads((out / "manifest.json").read_text(encoding="utf-8"))

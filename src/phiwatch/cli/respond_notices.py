@@ -33,6 +33,14 @@ GivenOnOption = Annotated[
         help="Also record the notice as given on this day (respond done), e.g. the mailing day.",
     ),
 ]
+LanguageOption = Annotated[
+    str | None,
+    typer.Option(
+        "--language",
+        help="auto (default): each recipient's preferred language (English, Spanish), English "
+        "when none or another; en or es: every notice in that language.",
+    ),
+]
 OutFolder = Annotated[
     Path, typer.Option("--out", help="A new or empty folder to write into (it holds PHI).")
 ]
@@ -116,9 +124,23 @@ def facts_command(
     contact_postal: Annotated[
         str | None, _option("contact_postal", "Postal address for questions.")
     ] = None,
+    what_happened_es: Annotated[
+        str | None,
+        _option("what_happened_es", "What happened, in Spanish (letters to Spanish speakers)."),
+    ] = None,
+    org_actions_es: Annotated[
+        str | None, _option("org_actions_es", "What you are doing, in Spanish.")
+    ] = None,
+    individual_steps_es: Annotated[
+        str | None,
+        _option("individual_steps_es", "The step for individuals, in Spanish (if one is set)."),
+    ] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Set (or show) the facts notices state: who, what happened, what we do, contacts.
+
+    The *-es options give the Spanish versions of the free-text facts, needed
+    when a recipient prefers Spanish.
 
     Example: phiwatch respond facts 1 --organisation "Clinic" --contact-phone 1-800-555-0199
     """
@@ -137,6 +159,9 @@ def facts_command(
         "contact_email": contact_email,
         "contact_web": contact_web,
         "contact_postal": contact_postal,
+        "what_happened_es": what_happened_es,
+        "org_actions_es": org_actions_es,
+        "individual_steps_es": individual_steps_es,
     }
     values = {name: value for name, value in given.items() if value is not None}
     if values:
@@ -157,11 +182,13 @@ def letters_command(
     ] = None,
     letter_date: LetterDateOption = None,
     given_on: GivenOnOption = None,
+    language: LanguageOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Write a notice letter (164.404(c)) for each affected individual with a postal address.
 
     Minors get the parent or guardian variant, the deceased the next-of-kin one.
+    Each letter is in the recipient's preferred language (English or Spanish).
 
     Example: phiwatch respond letters 1 --out letters/ --pdf
     """
@@ -174,6 +201,7 @@ def letters_command(
             pdf=pdf,
             limit=limit,
             letter_date=_day(letter_date, "--letter-date"),
+            language=language,
             progress=advance,
         )
     unreachable = result["unreachable"]
@@ -193,13 +221,22 @@ def proof_command(
     incident: IncidentArg,
     pdf: Annotated[Path, typer.Option("--pdf", help="The proof PDF to write.")],
     letter_date: LetterDateOption = None,
+    language: Annotated[
+        str | None,
+        typer.Option("--language", help="The letters' language: en (default) or es."),
+    ] = None,
 ) -> None:
     """A proof PDF: the letter of each variant, to a made-up recipient, for approval.
 
-    Example: phiwatch respond proof 1 --pdf proof.pdf
+    Example: phiwatch respond proof 1 --pdf proof.pdf (--language es for the Spanish letters)
     """
     respond.write_proof(
-        settings(), store(), incident, pdf, letter_date=_day(letter_date, "--letter-date")
+        settings(),
+        store(),
+        incident,
+        pdf,
+        letter_date=_day(letter_date, "--letter-date"),
+        language=language,
     )
     say(f"Proof written to {pdf}")
 
@@ -210,9 +247,12 @@ def mailhouse_command(
     out: OutFolder,
     letter_date: LetterDateOption = None,
     given_on: GivenOnOption = None,
+    language: LanguageOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Write the mail-house folder: recipients.csv, the letter of each variant as PDF, a manifest.
+
+    Each row names the language of its letter; Spanish templates come when needed.
 
     Example: phiwatch respond mailhouse 1 --out mailhouse/
     """
@@ -223,6 +263,7 @@ def mailhouse_command(
             incident,
             out,
             letter_date=_day(letter_date, "--letter-date"),
+            language=language,
             progress=advance,
         )
     say(f"{result['letters']:,} recipients; {result['unreachable']:,} without a postal address")
@@ -235,6 +276,7 @@ def mailhouse_command(
 def email_command(
     incident: IncidentArg,
     letter_date: LetterDateOption = None,
+    language: LanguageOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Queue the notice as e-mail, through notify's outbox, for those who agreed to e-mail.
@@ -242,7 +284,11 @@ def email_command(
     Example: phiwatch respond email 1
     """
     result = respond.queue_email_notices(
-        settings(), store(), incident, letter_date=_day(letter_date, "--letter-date")
+        settings(),
+        store(),
+        incident,
+        letter_date=_day(letter_date, "--letter-date"),
+        language=language,
     )
     say(
         f"Queued {result['queued']:,} e-mail notices ({result['already_queued']:,} already "

@@ -47,6 +47,14 @@ _NAME = "STRUCT(family VARCHAR, given VARCHAR[])[]"
 _ADDRESS = "STRUCT(line VARCHAR[], city VARCHAR, state VARCHAR, postalCode VARCHAR)[]"
 _CODING = "STRUCT(system VARCHAR, code VARCHAR)"
 _PERIOD = 'STRUCT("start" VARCHAR, "end" VARCHAR)'
+_COMMUNICATION = f"STRUCT(language STRUCT(coding {_CODING}[], text VARCHAR), preferred BOOLEAN)[]"
+
+# The language of the preferred ``Patient.communication`` (else the first): a struct with
+# ``coding`` and ``text``; the patient SELECT takes its first non-empty code, else its text.
+_SPOKEN = (
+    "coalesce(list_filter(communication, lambda c: coalesce(c.preferred, false))[1], "
+    "communication[1]).language"
+)
 
 # File name (lower case) -> (kind, DuckDB columns, SELECT list)
 _FHIR: dict[str, tuple[str, dict[str, str], str]] = {
@@ -61,10 +69,14 @@ _FHIR: dict[str, tuple[str, dict[str, str], str]] = {
             "deceasedBoolean": "BOOLEAN",
             "deceasedDateTime": "VARCHAR",
             "address": _ADDRESS,
+            "communication": _COMMUNICATION,
         },
-        """id, name[1].family AS family, name[1].given[1] AS given, birthDate AS birth_date,
+        f"""id, name[1].family AS family, name[1].given[1] AS given, birthDate AS birth_date,
            address[1].line[1] AS line, address[1].city AS city, address[1].state AS state,
            address[1].postalCode AS postal_code,
+           coalesce(list_filter({_SPOKEN}.coding,
+                                lambda k: nullif(trim(k.code), '') IS NOT NULL)[1].code,
+                    {_SPOKEN}.text) AS language,
            coalesce(deceasedBoolean, deceasedDateTime IS NOT NULL, false) AS deceased,
            coalesce(list_has_any(list_transform(meta.security, lambda s: s.code), ['V', 'R'])
                  OR list_has_any(list_transform(meta.tag, lambda t: upper(t.code)),
@@ -250,6 +262,42 @@ def _flag(text: Any) -> bool:
     return str(text).strip().lower() in ("1", "true", "yes", "y", "t")
 
 
+# Language names and ISO 639-2 codes some systems write instead of a BCP 47 tag.
+_LANGUAGE_NAMES = {
+    "english": "en",
+    "eng": "en",
+    "spanish": "es",
+    "español": "es",
+    "espanol": "es",
+    "castellano": "es",
+    "spa": "es",
+}
+# BCP 47 subtags that say there is no particular language.
+_NO_LANGUAGE = frozenset({"und", "mul", "zxx", "mis"})
+
+
+def language_subtag(value: Any) -> str | None:
+    """A preferred language as its primary subtag (``es-MX`` -> ``es``), or ``None``.
+
+    Notices are written per language, not per region, so the region is
+    dropped. Blank, unknown or malformed values mean "no preference" (the
+    notice is then in English) rather than an error: a language is not worth
+    refusing a context load for.
+    """
+    if value is None:
+        return None
+    text = " ".join(str(value).split()).lower()
+    if not text:
+        return None
+    if text in _LANGUAGE_NAMES:
+        return _LANGUAGE_NAMES[text]
+    primary = text.replace("_", "-").split("-", 1)[0]
+    primary = _LANGUAGE_NAMES.get(primary, primary)
+    if not (2 <= len(primary) <= 3 and primary.isascii() and primary.isalpha()):
+        return None
+    return None if primary in _NO_LANGUAGE else primary
+
+
 def _tail(reference: Any) -> str | None:
     if reference is None or str(reference).strip() == "":
         return None
@@ -349,6 +397,7 @@ class _Loader:
                     "pseudonym": self.pseudonym(identifier),
                     "vip": _flag(row.get("vip")),
                     "deceased": _flag(row.get("deceased")),
+                    "language": language_subtag(row.get("language")),
                 }
             )
         elif kind in ("practitioner", "workforce"):

@@ -40,6 +40,7 @@ class Recipient:
     city: str
     state: str
     postal_code: str
+    language: str | None = None  # the preferred language (a primary subtag), None: not stated
 
     @property
     def mailable(self) -> bool:
@@ -88,7 +89,11 @@ def _clean(value: str | None) -> str:
 
 
 def _recipient(
-    incident_id: int, minors: set[str], row: tuple[Any, ...], deceased: bool
+    incident_id: int,
+    minors: set[str],
+    row: tuple[Any, ...],
+    deceased: bool,
+    language: str | None = None,
 ) -> Recipient:
     pseudonym, given, family, birth_hash, line, city, state, postal = row
     return Recipient(
@@ -101,6 +106,7 @@ def _recipient(
         city=_clean(city),
         state=_clean(state).upper(),
         postal_code=_clean(postal),
+        language=language or None,
     )
 
 
@@ -132,13 +138,14 @@ def recipients(
         part = pseudonyms[start : start + chunk]
         found: dict[str, Recipient] = {}
         if version is not None:
-            deceased: dict[str, bool] = dict(
-                session.execute(
-                    select(Patient.pseudonym, Patient.deceased).where(
+            flags: dict[str, tuple[bool, str | None]] = {
+                pseudonym: (deceased, language)
+                for pseudonym, deceased, language in session.execute(
+                    select(Patient.pseudonym, Patient.deceased, Patient.language).where(
                         Patient.version_id == version, Patient.pseudonym.in_(part)
                     )
-                ).all()
-            )
+                )
+            }
             rows = session.execute(
                 select(Person.pseudonym, *_PERSON_COLUMNS).where(
                     Person.version_id == version,
@@ -147,8 +154,9 @@ def recipients(
                 )
             )
             for row in rows:
+                deceased, language = flags.get(row[0], (False, None))
                 found[row[0]] = _recipient(
-                    incident_id, minors, tuple(row), bool(deceased.get(row[0], False))
+                    incident_id, minors, tuple(row), bool(deceased), language
                 )
         yield [found.get(p, p) for p in part]
 
@@ -205,7 +213,9 @@ def incident_recipients(
     # ``version_id + 0``: an expression, so that SQLite (no statistics) looks rows up by
     # pseudonym instead of walking every row of the version for each individual.
     query = (
-        select(affected.c.pseudonym, Person.id, Patient.deceased, *_PERSON_COLUMNS)
+        select(
+            affected.c.pseudonym, Person.id, Patient.deceased, Patient.language, *_PERSON_COLUMNS
+        )
         .select_from(affected)
         .outerjoin(
             Person,
@@ -225,9 +235,39 @@ def incident_recipients(
     for partition in session.execute(query).partitions():
         batch: list[Recipient | str] = []
         for row in partition:
-            pseudonym, person, deceased, *rest = row
+            pseudonym, person, deceased, language, *rest = row
             if person is None:
                 batch.append(pseudonym)
             else:
-                batch.append(_recipient(incident_id, minors, (pseudonym, *rest), bool(deceased)))
+                batch.append(
+                    _recipient(incident_id, minors, (pseudonym, *rest), bool(deceased), language)
+                )
         yield batch
+
+
+def preferred_languages(session: Session, incident_id: int) -> dict[str | None, int]:
+    """How many of an incident's individuals prefer each language in the context in force
+    (``None``: no preference stated, or not in the context). Counts only: notices are
+    checked against them before any is written, so a missing translation stops a run
+    at its start rather than half-way through a mailing.
+    """
+    version = patient_version(session) or -1
+    affected = (
+        select(AffectedIndividual.patient_pseudonym.label("pseudonym"))
+        .where(AffectedIndividual.incident_id == incident_id)
+        .distinct()
+        .subquery()
+    )
+    rows = session.execute(
+        select(Patient.language, func.count())
+        .select_from(affected)
+        .outerjoin(
+            Patient,
+            and_(Patient.pseudonym == affected.c.pseudonym, Patient.version_id == version),
+        )
+        .group_by(Patient.language)
+    )
+    counts: dict[str | None, int] = {}
+    for language, count in rows:
+        counts[language] = counts.get(language, 0) + int(count)
+    return counts

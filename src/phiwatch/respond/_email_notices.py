@@ -19,7 +19,15 @@ from sqlalchemy import select
 from phiwatch.config import Settings
 from phiwatch.notify import Outgoing, enqueue
 from phiwatch.respond._contacts import CHUNK, Recipient, affected_pseudonyms, letter_id, recipients
-from phiwatch.respond._letters import LetterRenderer, load_letter_facts, recipient_context
+from phiwatch.respond._letters import (
+    Contexts,
+    LetterRenderer,
+    check_translations,
+    load_letter_facts,
+    notice_language,
+    recipient_context,
+)
+from phiwatch.respond._wording import check_language
 from phiwatch.security import enable_field_encryption
 from phiwatch.store import Store
 from phiwatch.store.models.notify import OutboxMessage, Subscription
@@ -32,12 +40,23 @@ def email_key(incident_id: int, letter: str) -> str:
 
 
 def queue_email_notices(
-    settings: Settings, store: Store, incident_id: int, *, letter_date: date | None = None
+    settings: Settings,
+    store: Store,
+    incident_id: int,
+    *,
+    letter_date: date | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
-    """Queue the e-mail notice of every affected individual who agreed to e-mail."""
+    """Queue the e-mail notice of every affected individual who agreed to e-mail.
+
+    Each in the recipient's preferred language when phiwatch writes it
+    (``language``: one language for everyone); refused, before anything is
+    queued, when a language is needed whose free-text facts are not given.
+    """
+    requested = check_language(language)
     enable_field_encryption(store, settings)
     letter = load_letter_facts(store, incident_id, letter_date=letter_date)
-    base = letter.context()
+    contexts = Contexts(letter)
     renderer = LetterRenderer(settings)
     queued = already = 0
     with store.reader() as session:
@@ -73,6 +92,16 @@ def queue_email_notices(
                 )
             )
         )
+    chosen: dict[str, str] = {}
+    for person in people:
+        pseudonym, preferred = (
+            (person, None) if isinstance(person, str) else (person.pseudonym, person.language)
+        )
+        chosen[pseudonym] = notice_language(preferred, requested)
+    needed: dict[str, int] = {}
+    for language in chosen.values():
+        needed[language] = needed.get(language, 0) + 1
+    check_translations(letter, needed)
     messages: list[Outgoing] = []
     for person in people:
         if isinstance(person, str):  # agreed to e-mail, but no longer in the context
@@ -84,7 +113,8 @@ def queue_email_notices(
             already += 1
             continue
         subscription, email, domain = consent[person.pseudonym]
-        context = {**base, **recipient_context(person)}
+        language = chosen[person.pseudonym]
+        context = {**contexts(language), **recipient_context(person, language)}
         messages.append(
             Outgoing(
                 key=key,

@@ -16,6 +16,7 @@ from typing import Any
 
 from phiwatch import registry
 from phiwatch.errors import InputError, NotFoundError
+from phiwatch.respond._wording import ENGLISH, TRANSLATED_FACTS, WORDINGS, fact_name
 from phiwatch.store import Store
 from phiwatch.store.models.respond import Incident
 
@@ -49,22 +50,39 @@ class Facts:
     contact_email: str | None = None
     contact_web: str | None = None
     contact_postal: str | None = None
+    # The free-text facts in Spanish, for the letters of recipients who prefer Spanish.
+    what_happened_es: str | None = None
+    org_actions_es: str | None = None
+    individual_steps_es: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
-    def contacts(self) -> list[str]:
-        """The contact procedures given, in words (164.404(c)(1)(E))."""
-        found = []
-        if self.contact_phone:
-            found.append(f"call toll-free {self.contact_phone}")
-        if self.contact_email:
-            found.append(f"e-mail {self.contact_email}")
-        if self.contact_web:
-            found.append(f"visit {self.contact_web}")
-        if self.contact_postal:
-            found.append(f"write to {self.contact_postal}")
-        return found
+    def contacts(self, language: str = ENGLISH) -> list[str]:
+        """The contact procedures given, in words of ``language`` (164.404(c)(1)(E))."""
+        wording = WORDINGS[language]
+        given = (
+            (wording.phone, self.contact_phone),
+            (wording.email, self.contact_email),
+            (wording.web, self.contact_web),
+            (wording.postal, self.contact_postal),
+        )
+        return [sentence.format(value=value) for sentence, value in given if value]
+
+    def text(self, name: str, language: str = ENGLISH) -> str | None:
+        """A free-text fact in ``language`` (``None`` when that version is not given)."""
+        value: str | None = getattr(self, fact_name(name, language))
+        return value
+
+    def missing_translation(self, language: str) -> list[str]:
+        """The facts a letter in ``language`` still needs: the versions of what happened and
+        what we do, and of the extra step for individuals when there is one in English."""
+        if language == ENGLISH:
+            return []
+        needed = [name for name in TRANSLATED_FACTS if name != "individual_steps"]
+        if self.individual_steps:
+            needed.append("individual_steps")
+        return [fact_name(n, language) for n in needed if not self.text(n, language)]
 
 
 FACT_NAMES = tuple(f.name for f in fields(Facts))

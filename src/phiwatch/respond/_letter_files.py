@@ -16,10 +16,25 @@ from typing import Any
 
 from phiwatch.config import Settings
 from phiwatch.errors import InputError
-from phiwatch.respond._contacts import VARIANTS, Recipient, incident_recipients
+from phiwatch.respond._contacts import (
+    VARIANTS,
+    Recipient,
+    incident_recipients,
+    preferred_languages,
+)
 from phiwatch.respond._files import fresh_folder, write_file
-from phiwatch.respond._letters import LetterRenderer, load_letter_facts, recipient_context
+from phiwatch.respond._letters import (
+    Contexts,
+    LetterFacts,
+    LetterRenderer,
+    check_translations,
+    load_letter_facts,
+    notice_counts,
+    notice_language,
+    recipient_context,
+)
 from phiwatch.respond._pdf import html_to_pdf
+from phiwatch.respond._wording import ENGLISH, check_language
 from phiwatch.store import Store
 
 Progress = Callable[[int], None]
@@ -70,6 +85,7 @@ def write_letters(
     pdf: bool = False,
     limit: int | None = None,
     letter_date: date | None = None,
+    language: str | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Write a letter for each affected individual with a postal address into ``out``.
@@ -77,19 +93,29 @@ def write_letters(
     HTML files by default (``<letter id>.html``), PDF with ``pdf``; ``limit``
     writes only the first letters (a print test; the rest are not read, and
     ``individuals`` and ``unreachable`` are then ``None``). The folder appears whole or not at
-    all. Returns counts: written, by variant, and those without a postal
-    address (owed a substitute notice instead).
+    all. Each letter is in its recipient's preferred language when phiwatch
+    writes that language (English otherwise); ``language`` (``en``, ``es``)
+    writes every letter in one. Refused, before anything is written, when a
+    language is needed whose free-text facts are not given. Returns counts:
+    written, by variant, by language, and those without a postal address
+    (owed a substitute notice instead).
     """
     if limit is not None and limit < 1:
         raise InputError("--limit must be at least 1")
+    requested = check_language(language)
     letter = load_letter_facts(store, incident_id, letter_date=letter_date)
-    base = letter.context()
+    with store.reader() as session:
+        check_translations(
+            letter, notice_counts(preferred_languages(session, incident_id), requested)
+        )
+    contexts = Contexts(letter)
     renderer = LetterRenderer(settings)
     written = 0
     unreachable = 0
     stopped = False
     seen = 0
     variants: Counter[str] = Counter()
+    languages: Counter[str] = Counter()
     with fresh_folder(out) as folder, store.reader() as session:
         for chunk in incident_recipients(session, incident_id, on=letter.discovered):
             seen += len(chunk)
@@ -99,13 +125,17 @@ def write_letters(
                     continue
                 if limit is not None and written >= limit:
                     continue
-                html = renderer.letter("letter.html", {**base, **recipient_context(person)})
+                chosen = notice_language(person.language, requested)
+                html = renderer.letter(
+                    "letter.html", {**contexts(chosen), **recipient_context(person, chosen)}
+                )
                 if pdf:
                     write_file(folder / f"{person.letter_id}.pdf", html_to_pdf(html))
                 else:
                     write_file(folder / f"{person.letter_id}.html", html.encode("utf-8"))
                 written += 1
                 variants[person.variant] += 1
+                languages[chosen] += 1
             if progress is not None:
                 progress(len(chunk))
             if limit is not None and written >= limit:
@@ -118,6 +148,7 @@ def write_letters(
         "individuals": None if stopped else seen,
         "letters": written,
         "by_variant": {v: variants[v] for v in VARIANTS},
+        "by_language": dict(sorted(languages.items())),
         "unreachable": None if stopped else unreachable,
     }
 
@@ -129,16 +160,34 @@ def write_proof(
     target: Path,
     *,
     letter_date: date | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
-    """One PDF with a sample letter of every variant (made-up recipients), for approval."""
+    """One PDF with a sample letter of every variant (made-up recipients), for approval.
+
+    In English, or in ``language`` (``es``): each language's letters are approved
+    on their own proof.
+    """
+    chosen = check_language(language) or ENGLISH
     letter = load_letter_facts(store, incident_id, letter_date=letter_date)
-    base = letter.context()
-    renderer = LetterRenderer(settings)
-    pages = [
-        renderer.letter("letter.html", {**base, **recipient_context(SAMPLE[v])}) for v in VARIANTS
-    ]
+    check_translations(letter, {chosen: 1})
+    pages = sample_letters(settings, letter, chosen)
     write_file(target, html_to_pdf(_joined(pages)))
-    return {"incident": incident_id, "proof": str(target), "variants": list(VARIANTS)}
+    return {
+        "incident": incident_id,
+        "proof": str(target),
+        "variants": list(VARIANTS),
+        "language": chosen,
+    }
+
+
+def sample_letters(settings: Settings, letter: LetterFacts, language: str) -> list[str]:
+    """The letter of each variant to its made-up recipient, in ``language``, as HTML."""
+    renderer = LetterRenderer(settings)
+    base = letter.context(language)
+    return [
+        renderer.letter("letter.html", {**base, **recipient_context(SAMPLE[v], language)})
+        for v in VARIANTS
+    ]
 
 
 def _joined(documents: list[str]) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -29,60 +30,39 @@ from phiwatch.respond._assessment import current_result
 from phiwatch.respond._contacts import Recipient
 from phiwatch.respond._facts import LETTER_NEEDS, Facts, get_facts, require
 from phiwatch.respond._scope import compute_scope, latest_scope
+from phiwatch.respond._wording import ENGLISH, WORDINGS, letter_language, template_name
 from phiwatch.store import Store
 from phiwatch.store.models.respond import Incident
 
 BUILT_IN = Path(__file__).parent / "templates"
 
+# The English words (the other languages' are in ``_wording``), under their established names.
 # Plain-language names of the PHI elements scope derives (164.404(c)(1)(B)).
-ELEMENT_WORDS = {
-    "demographics": "Your name, address, date of birth and other details that identify you.",
-    "ssn": "Your Social Security number.",
-    "insurance": "Your health insurance information, such as your member number and claims.",
-    "clinical": "Medical information, such as diagnoses, treatments, medicines or test results.",
-    "payment": "Billing and payment information.",
-}
+ELEMENT_WORDS = WORDINGS[ENGLISH].element_words
 ELEMENT_ORDER = tuple(ELEMENT_WORDS)
-
 # Steps individuals should take to protect themselves (164.404(c)(1)(C)), by element.
-STEPS = {
-    "ssn": (
-        "Place a free fraud alert or security freeze with the three credit bureaus (Equifax, "
-        "Experian and TransUnion), and check your free credit reports at "
-        "www.annualcreditreport.com."
-    ),
-    "insurance": (
-        "Read the statements your health plan sends you (Explanation of Benefits). If one lists "
-        "care you did not receive, call your health plan."
-    ),
-    "payment": (
-        "Check your bank and card statements, and tell your bank or card company at once about "
-        "any charge you do not recognize."
-    ),
-}
-ALWAYS_STEPS = (
-    "Be careful with calls, e-mails or letters that ask for your personal or medical "
-    "information, even if they seem to come from us. We will never ask you for a password.",
-    "If you think someone is using your information, report it at IdentityTheft.gov or call the "
-    "Federal Trade Commission toll-free at 1-877-438-4338.",
-)
+STEPS = WORDINGS[ENGLISH].steps
+ALWAYS_STEPS = WORDINGS[ENGLISH].always_steps
 
 
-def long_date(day: date) -> str:
-    """``March 2, 2026``: the way a US letter writes a date."""
-    return f"{day:%B} {day.day}, {day.year}"
+def long_date(day: date, language: str = ENGLISH) -> str:
+    """``March 2, 2026`` (``2 de marzo de 2026`` in Spanish): the way a letter writes a date."""
+    return WORDINGS[language].long_date(day)
 
 
-def breach_dates(occurred_from: date | None, occurred_to: date | None) -> str:
+def breach_dates(
+    occurred_from: date | None, occurred_to: date | None, language: str = ENGLISH
+) -> str:
     """The date or dates of the breach, in a sentence; says so when they are not known."""
+    wording = WORDINGS[language]
     if occurred_from and occurred_to and occurred_from != occurred_to:
-        return (
-            f"The breach happened between {long_date(occurred_from)} and {long_date(occurred_to)}."
+        return wording.between.format(
+            start=wording.long_date(occurred_from), end=wording.long_date(occurred_to)
         )
     day = occurred_from or occurred_to
     if day:
-        return f"The breach happened on {long_date(day)}."
-    return "We do not yet know the exact date of the breach."
+        return wording.on_day.format(day=wording.long_date(day))
+    return wording.unknown_day
 
 
 @dataclass(frozen=True)
@@ -97,22 +77,27 @@ class LetterFacts:
     elements: tuple[str, ...]
     letter_date: date
 
-    def context(self) -> dict[str, Any]:
+    def context(self, language: str = ENGLISH) -> dict[str, Any]:
+        """The template variables in ``language``; its free-text facts must be given
+        (:func:`check_translations` refuses before any letter is written)."""
+        wording = WORDINGS[language]
         elements = [e for e in ELEMENT_ORDER if e in self.elements] or ["demographics"]
-        steps = [STEPS[e] for e in elements if e in STEPS]
-        if self.facts.individual_steps:
-            steps.append(self.facts.individual_steps)
-        steps.extend(ALWAYS_STEPS)
+        steps = [wording.steps[e] for e in elements if e in wording.steps]
         facts = self.facts
-        contacts = facts.contacts()
+        own_step = facts.text("individual_steps", language)
+        if facts.individual_steps and own_step:
+            steps.append(own_step)
+        steps.extend(wording.always_steps)
+        contacts = facts.contacts(language)
         return {
+            "language": language,
             "incident": self.incident_id,
             "organisation": facts.organisation or "",
-            "what_happened": facts.what_happened or "",
-            "org_actions": facts.org_actions or "",
-            "breach_dates": breach_dates(self.occurred_from, self.occurred_to),
-            "discovered": long_date(self.discovered),
-            "phi_types": [ELEMENT_WORDS[e] for e in elements],
+            "what_happened": facts.text("what_happened", language) or "",
+            "org_actions": facts.text("org_actions", language) or "",
+            "breach_dates": breach_dates(self.occurred_from, self.occurred_to, language),
+            "discovered": long_date(self.discovered, language),
+            "phi_types": [wording.element_words[e] for e in elements],
             "steps": steps,
             "contacts": contacts,
             "other_contacts": contacts[1:] if facts.contact_phone else contacts,
@@ -120,19 +105,76 @@ class LetterFacts:
             "contact_email": facts.contact_email,
             "contact_web": facts.contact_web,
             "contact_postal": facts.contact_postal,
-            "letter_date": long_date(self.letter_date),
+            "letter_date": long_date(self.letter_date, language),
         }
 
 
-def recipient_context(recipient: Recipient) -> dict[str, Any]:
-    salutation = {
-        "guardian": "Dear parent or guardian,",
-        "next_of_kin": "Dear family member or personal representative,",
-    }.get(recipient.variant, f"Dear {recipient.name}," if recipient.name else "Dear patient,")
+class Contexts:
+    """An incident's letter context per language, each made once (a run may need two)."""
+
+    def __init__(self, letter: LetterFacts) -> None:
+        self.letter = letter
+        self._made: dict[str, dict[str, Any]] = {}
+
+    def __call__(self, language: str) -> dict[str, Any]:
+        if language not in self._made:
+            self._made[language] = self.letter.context(language)
+        return self._made[language]
+
+
+def notice_language(preferred: str | None, requested: str | None) -> str:
+    """The language of one recipient's notice: ``requested`` for everyone when given,
+    else theirs when phiwatch writes it, else English."""
+    return requested or letter_language(preferred)
+
+
+def notice_counts(preferred: Mapping[str | None, int], requested: str | None) -> dict[str, int]:
+    """Notices per language, from the individuals per preferred language (``requested``:
+    one language for everyone)."""
+    counts: dict[str, int] = {}
+    for language, count in preferred.items():
+        chosen = notice_language(language, requested)
+        counts[chosen] = counts.get(chosen, 0) + count
+    return counts
+
+
+def check_translations(letter: LetterFacts, recipients: Mapping[str, int]) -> None:
+    """Refuse to write notices in a language whose versions of the free-text facts are missing.
+
+    ``recipients`` counts the notices per language. The error says how many
+    recipients are concerned (never who), which facts to set, and the way out
+    of sending English to everyone.
+    """
+    for language, count in sorted(recipients.items()):
+        if count <= 0:
+            continue
+        missing = letter.facts.missing_translation(language)
+        if not missing:
+            continue
+        wording = WORDINGS[language]
+        incident = letter.incident_id
+        options = " ".join(f"--{m.replace('_', '-')} ..." for m in missing)
+        raise InputError(
+            f"incident {incident}: {count:,} recipient(s) get the notice in {wording.name} "
+            f"({language}), but the {wording.name} version of these facts is not set: "
+            f"{', '.join(missing)}. Set them with: phiwatch respond facts {incident} {options}; "
+            "or write every notice in English with --language en"
+        )
+
+
+def recipient_context(recipient: Recipient, language: str = ENGLISH) -> dict[str, Any]:
+    """The template variables of one recipient, with the salutation in ``language``."""
+    wording = WORDINGS[language]
+    if recipient.variant in ("guardian", "next_of_kin"):
+        salutation = wording.salutations[recipient.variant]
+    elif recipient.name:
+        salutation = wording.salutations["individual"].format(name=recipient.name)
+    else:
+        salutation = wording.anonymous
     return {
         "letter_id": recipient.letter_id,
         "variant": recipient.variant,
-        "addressee": recipient.addressee,
+        "addressee": wording.addressees[recipient.variant],
         "name": recipient.name,
         "salutation": salutation,
         "address_line": recipient.address_line,
@@ -142,17 +184,16 @@ def recipient_context(recipient: Recipient) -> dict[str, Any]:
     }
 
 
-def merge_fields(variant: str) -> dict[str, Any]:
+def merge_fields(variant: str, language: str = ENGLISH) -> dict[str, Any]:
     """Placeholders a mail house replaces from its CSV (the template PDF shows them)."""
+    wording = WORDINGS[language]
+    salutation = wording.salutations[variant]
     return {
         "letter_id": "«letter_id»",
         "variant": variant,
         "addressee": "«addressee»" if variant != "individual" else "",
         "name": "«name»",
-        "salutation": {
-            "guardian": "Dear parent or guardian,",
-            "next_of_kin": "Dear family member or personal representative,",
-        }.get(variant, "Dear «name»,"),
+        "salutation": salutation.format(name="«name»") if variant == "individual" else salutation,
         "address_line": "«address_line_1»",
         "city": "«city»",
         "state": "«state»",
@@ -166,7 +207,14 @@ def _flat(text: str) -> str:
 
 
 def missing_elements(rendered: str, context: dict[str, Any]) -> list[str]:
-    """Which 164.404(c) elements a rendered letter (HTML or text) does not state."""
+    """Which 164.404(c) elements a rendered letter (HTML or text) does not state.
+
+    The expected texts come from ``context``, so they are in the letter's
+    language: a Spanish letter must state the Spanish facts, dates, PHI types
+    and steps (an English sentence in it does not count). An empty expected
+    text counts as missing, so a fact not given in the letter's language can
+    never pass as present.
+    """
     body = _flat(rendered)
     wanted = {
         "what happened": [context["what_happened"]],
@@ -177,7 +225,11 @@ def missing_elements(rendered: str, context: dict[str, Any]) -> list[str]:
         "what the organisation is doing": [context["org_actions"]],
         "toll-free number": [context["contact_phone"] or "(no toll-free number set)"],
     }
-    missing = [name for name, texts in wanted.items() if not all(_flat(t) in body for t in texts)]
+    missing = [
+        name
+        for name, texts in wanted.items()
+        if not texts or not all(_flat(t) and _flat(t) in body for t in texts)
+    ]
     others = [
         c
         for c in (context["contact_email"], context["contact_web"], context["contact_postal"])
@@ -224,7 +276,9 @@ class LetterRenderer:
             raise ConfigurationError(f"template {name}: {exc}") from None
 
     def letter(self, name: str, context: dict[str, Any]) -> str:
-        """A letter from template ``name``, refused when it lacks a required element."""
+        """A letter from template ``name`` in the context's language (``letter.es.html`` for
+        Spanish), refused when it lacks a required element."""
+        name = template_name(name, context.get("language", ENGLISH))
         rendered = self.render(name, context)
         missing = missing_elements(rendered, context)
         if missing:
@@ -234,7 +288,8 @@ class LetterRenderer:
         return rendered
 
     def subject(self, context: dict[str, Any]) -> str:
-        return " ".join(self.render("letter_subject.txt", context).split())
+        name = template_name("letter_subject.txt", context.get("language", ENGLISH))
+        return " ".join(self.render(name, context).split())
 
 
 def load_letter_facts(

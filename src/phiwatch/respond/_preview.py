@@ -11,9 +11,17 @@ from dataclasses import dataclass
 
 from phiwatch.config import Settings
 from phiwatch.errors import NotFoundError, PhiwatchError
-from phiwatch.respond._contacts import affected_pseudonyms, recipients
+from phiwatch.respond._contacts import affected_pseudonyms, preferred_languages, recipients
 from phiwatch.respond._letter_files import SAMPLE
-from phiwatch.respond._letters import LetterRenderer, load_letter_facts, recipient_context
+from phiwatch.respond._letters import (
+    LetterRenderer,
+    check_translations,
+    load_letter_facts,
+    notice_counts,
+    notice_language,
+    recipient_context,
+)
+from phiwatch.respond._wording import ENGLISH, check_language
 from phiwatch.store import Store
 
 
@@ -25,12 +33,21 @@ class LetterPreview:
     variant: str
     letter_id: str
     sample: bool
+    language: str = ENGLISH
 
 
 def letters_problem(store: Store, incident_id: int) -> str | None:
-    """Why letters cannot be written for the incident yet, or None when they can."""
+    """Why letters cannot be written for the incident yet, or None when they can.
+
+    Letters in the recipients' own languages, as ``respond letters`` writes them by default:
+    a missing Spanish fact is a problem when someone prefers Spanish.
+    """
     try:
-        load_letter_facts(store, incident_id)
+        letter = load_letter_facts(store, incident_id)
+        with store.reader() as session:
+            check_translations(
+                letter, notice_counts(preferred_languages(session, incident_id), None)
+            )
     except PhiwatchError as exc:
         return str(exc)
     return None
@@ -43,8 +60,14 @@ def preview_letter(
     *,
     variant: str = "individual",
     patient: str | None = None,
+    language: str | None = None,
 ) -> LetterPreview:
-    """The letter of ``patient`` (an affected pseudonym), or a sample of ``variant``."""
+    """The letter of ``patient`` (an affected pseudonym), or a sample of ``variant``.
+
+    In ``language`` (``en``, ``es``) when given; otherwise a patient's letter is in
+    the language it will be sent in (their preferred one), a sample in English.
+    """
+    requested = check_language(language)
     facts = load_letter_facts(store, incident_id)
     if patient is None:
         recipient = SAMPLE[variant]
@@ -57,9 +80,15 @@ def preview_letter(
         if found is None:
             raise NotFoundError(f"patient {patient} is not in the context in force")
         recipient = found
+    chosen = notice_language(recipient.language, requested)
+    check_translations(facts, {chosen: 1})
     html = LetterRenderer(settings).letter(
-        "letter.html", {**facts.context(), **recipient_context(recipient)}
+        "letter.html", {**facts.context(chosen), **recipient_context(recipient, chosen)}
     )
     return LetterPreview(
-        html=html, variant=recipient.variant, letter_id=recipient.letter_id, sample=patient is None
+        html=html,
+        variant=recipient.variant,
+        letter_id=recipient.letter_id,
+        sample=patient is None,
+        language=chosen,
     )

@@ -76,7 +76,13 @@ class Person(Base):
 
 
 class Patient(Base):
-    """A patient's flags, by pseudonym (the PHI is in ``monitor_person``)."""
+    """A patient's flags, by pseudonym (the PHI is in ``monitor_person``).
+
+    ``language`` is the preferred language for written communication as a
+    primary language subtag (``es``, ``en``; monitor_0004), or ``None`` when
+    the source states none: it picks the language of a breach notice. It is
+    not one of HIPAA's identifiers, so it stays clear like the flags.
+    """
 
     __tablename__ = "monitor_patient"
 
@@ -87,6 +93,7 @@ class Patient(Base):
     pseudonym: Mapped[str] = mapped_column(String(32), index=True)
     vip: Mapped[bool] = mapped_column(Boolean)
     deceased: Mapped[bool] = mapped_column(Boolean)
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class WorkforceMember(Base):

@@ -47,6 +47,10 @@ class Incident(Base):
     contact_email: Mapped[str | None] = mapped_column(String(255))
     contact_web: Mapped[str | None] = mapped_column(String(255))
     contact_postal: Mapped[str | None] = mapped_column(Text)
+    # Spanish versions of the free-text facts, for recipients who prefer Spanish (respond_0004)
+    what_happened_es: Mapped[str | None] = mapped_column(Text)
+    org_actions_es: Mapped[str | None] = mapped_column(Text)
+    individual_steps_es: Mapped[str | None] = mapped_column(Text)
     # -- end of notices columns ---------------------------------------------------------------
 
 
