@@ -44,3 +44,11 @@ def test_manifest_records_the_ingest(settings: Settings, tmp_path: Path) -> None
     assert manifest.rows == 1
     assert manifest.files == (f"day=2024-03-01/{result.ingest_id}-0.parquet",)
     assert manifest.summary["added"] == 1
+
+
+def test_every_breakdown_the_cli_offers_has_its_sql() -> None:
+    """``monitor stats --by`` names come from the light vocabulary module; each needs its SQL."""
+    from phiwatch.monitor import BREAKDOWNS
+    from phiwatch.monitor._stats import BREAKDOWN_SQL
+
+    assert tuple(BREAKDOWN_SQL) == BREAKDOWNS

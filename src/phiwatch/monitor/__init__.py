@@ -21,7 +21,7 @@ from phiwatch import _lazy
 
 if typing.TYPE_CHECKING:
     from phiwatch.monitor._alerts import LEVELS, Finding, get_alert, list_alerts
-    from phiwatch.monitor._cases import STATUSES, get_case, list_cases, update_case
+    from phiwatch.monitor._cases import get_case, list_cases, update_case
     from phiwatch.monitor._context import ContextLoadResult, load_context
     from phiwatch.monitor._detect import DetectionResult, detect, run_detector
     from phiwatch.monitor._detect_config import DetectionConfig, ExplainRules, load_detection_config
@@ -42,10 +42,7 @@ if typing.TYPE_CHECKING:
     from phiwatch.monitor._patient_reports import record_patient_report
     from phiwatch.monitor._pseudonym import pseudonym_key, pseudonym_sql, pseudonymise
     from phiwatch.monitor._review import (
-        ALERT_STATUSES,
-        DISMISS_REASONS,
         MAX_NOTE,
-        QUEUE_VIEWS,
         QueueFilter,
         QueuePage,
         acknowledge_alert,
@@ -63,7 +60,14 @@ if typing.TYPE_CHECKING:
         reviewers,
     )
     from phiwatch.monitor._schema import LAKE_COLUMN_NAMES, LAKE_COLUMNS
-    from phiwatch.monitor._stats import BREAKDOWNS, lake_stats
+    from phiwatch.monitor._stats import lake_stats
+    from phiwatch.monitor._vocab import (
+        ALERT_STATUSES,
+        BREAKDOWNS,
+        DISMISS_REASONS,
+        QUEUE_VIEWS,
+        STATUSES,
+    )
     from phiwatch.monitor.readers import EPIC, CsvMapping, load_mapping, parse_overrides
 
 __getattr__ = _lazy.module_getattr(__name__, __file__)

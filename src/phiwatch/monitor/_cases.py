@@ -18,11 +18,9 @@ from sqlalchemy.orm import Session
 
 from phiwatch.errors import InputError, NotFoundError
 from phiwatch.monitor._names import resolve_names, short_pseudonym
+from phiwatch.monitor._vocab import OPEN_STATUSES, STATUSES
 from phiwatch.store import Store
 from phiwatch.store.models.monitor import Alert, Case, CaseNote
-
-STATUSES = ("new", "reviewing", "false_positive", "confirmed")
-OPEN_STATUSES = ("new", "reviewing")
 
 
 def case_for(session: Session, user_pseudonym: str, score: int) -> Case:

@@ -26,16 +26,13 @@ from sqlalchemy.orm import Session
 
 from phiwatch.errors import ConflictError, InputError, NotFoundError
 from phiwatch.monitor._alerts import alert_record
-from phiwatch.monitor._cases import OPEN_STATUSES
 from phiwatch.monitor._names import resolve_names
+from phiwatch.monitor._vocab import ALERT_STATUSES, DISMISS_REASONS, OPEN_STATUSES, QUEUE_VIEWS
 from phiwatch.store import Store
 from phiwatch.store.models.monitor import Alert, Case, CaseNote
 from phiwatch.store.models.monitor_review import AlertAction, AlertReview
 from phiwatch.store.models.security import User
 
-ALERT_STATUSES = ("open", "acknowledged", "dismissed", "escalated")
-QUEUE_VIEWS = ("active", "all", *ALERT_STATUSES)  # active: open or acknowledged
-DISMISS_REASONS = ("false_positive", "benign")
 REVIEWER_ROLES = ("privacy_officer", "reviewer")
 MAX_NOTE = 4000
 _NAMED_PATIENTS = 20  # per alert, as list_alerts resolves them

@@ -14,10 +14,12 @@ from sqlalchemy import func, select
 from phiwatch.config import Settings
 from phiwatch.errors import InputError
 from phiwatch.monitor._lake import Lake
+from phiwatch.monitor._vocab import BREAKDOWNS
 from phiwatch.store import Store
 from phiwatch.store.models.monitor import Patient, WorkforceMember
 
-BREAKDOWNS = {
+# The SQL of each breakdown, in the order of BREAKDOWNS (a test holds the two together).
+BREAKDOWN_SQL = {
     "day": "CAST(day AS VARCHAR)",
     "action": "action",
     "user": "user_pseudonym",
@@ -60,11 +62,11 @@ def lake_stats(
         if store is not None:
             summary.update(_coverage(connection, store))
         if by is not None:
-            if by not in BREAKDOWNS:
+            if by not in BREAKDOWN_SQL:
                 raise InputError(f"--by expects one of {', '.join(BREAKDOWNS)}, not {by!r}")
             order = "1" if by == "day" else "2 DESC, 1"
             rows = connection.execute(
-                f"SELECT {BREAKDOWNS[by]} AS {by}, count(*) AS events, "  # noqa: S608
+                f"SELECT {BREAKDOWN_SQL[by]} AS {by}, count(*) AS events, "  # noqa: S608
                 f"count(DISTINCT patient_pseudonym) AS patients FROM events "
                 f"GROUP BY 1 ORDER BY {order} LIMIT {int(limit)}"
             ).fetchall()
