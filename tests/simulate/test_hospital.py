@@ -192,3 +192,45 @@ def test_a_clinic_too_small_for_every_role_still_simulates(tmp_path: Path) -> No
     assert len(events) == 3
     rows = sum(len(p.read_text(encoding="utf-8").splitlines()) - 1 for p in events)
     assert rows > 0
+
+
+def _fhir_languages(hospital: Path) -> dict[str, str | None]:
+    found: dict[str, str | None] = {}
+    with (hospital / "context" / "bulk" / "Patient.ndjson").open(encoding="utf-8") as handle:
+        for line in handle:
+            patient = json.loads(line)
+            preferred = [c for c in patient.get("communication", []) if c.get("preferred")]
+            found[patient["id"]] = (
+                preferred[0]["language"]["coding"][0]["code"] if preferred else None
+            )
+    return found
+
+
+def test_about_one_patient_in_eight_prefers_spanish(hospital: Path) -> None:
+    """US census: about 13% speak Spanish at home; the same patients in FHIR and in the CSV."""
+    fhir = _fhir_languages(hospital)
+    share = sum(1 for language in fhir.values() if language == "es") / len(fhir)
+    assert 0.11 <= share <= 0.15, share
+    assert set(fhir.values()) == {"es", "en", None}
+    patients_csv = hospital / "context" / "csv" / "patients.csv"
+    csv_rows = duckdb.sql(
+        f"SELECT patient_id, language FROM read_csv('{patients_csv}', all_varchar = true)"
+    ).fetchall()
+    assert {pid: (language or None) for pid, language in csv_rows} == fhir
+
+
+def test_languages_leave_the_rest_of_the_hospital_as_it_was(tmp_path: Path) -> None:
+    """Languages come from a generator of their own: another seed changes them, and the
+    people and events drawn from the main generator do not depend on them."""
+    from phiwatch.simulate._population import _languages
+
+    assert list(_languages(11, 50)) == list(_languages(11, 50))
+    assert list(_languages(11, 50)) != list(_languages(12, 50))
+    out = tmp_path / "h"
+    simulate_hospital(HospitalConfig(users=40, patients=400, days=1, seed=5, attacks=False), out)
+    with (out / "context" / "csv" / "patients.csv").open(encoding="utf-8") as handle:
+        header = handle.readline().strip().split(",")
+    assert header[-1] == "language" and header[:-1] == [
+        "patient_id", "family", "given", "gender", "birth_date", "line", "city", "state",
+        "postal_code", "vip", "deceased",
+    ]  # fmt: skip

@@ -14,6 +14,7 @@ stored encrypted, with keyed hashes beside it for comparisons
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -272,6 +273,7 @@ _LANGUAGE_NAMES = {
     "castellano": "es",
     "spa": "es",
 }
+_TAG = re.compile(r"^([a-z]{2,3})(?:-[a-z0-9]{1,8})*$")
 # BCP 47 subtags that say there is no particular language.
 _NO_LANGUAGE = frozenset({"und", "mul", "zxx", "mis"})
 
@@ -289,13 +291,12 @@ def language_subtag(value: Any) -> str | None:
     text = " ".join(str(value).split()).lower()
     if not text:
         return None
-    if text in _LANGUAGE_NAMES:
-        return _LANGUAGE_NAMES[text]
-    primary = text.replace("_", "-").split("-", 1)[0]
-    primary = _LANGUAGE_NAMES.get(primary, primary)
-    if not (2 <= len(primary) <= 3 and primary.isascii() and primary.isalpha()):
-        return None
-    return None if primary in _NO_LANGUAGE else primary
+    tag = _TAG.match(text.replace("_", "-"))
+    if tag:  # a BCP 47 tag: es, es-MX, zh-Hant-TW (or an ISO 639-2 code: spa)
+        primary = _LANGUAGE_NAMES.get(tag.group(1), tag.group(1))
+        return None if primary in _NO_LANGUAGE else primary
+    # A name, perhaps with a region: "Spanish", "Spanish (Mexico)", "español-latino".
+    return _LANGUAGE_NAMES.get(re.split(r"[-_\s(),;/]", text, maxsplit=1)[0])
 
 
 def _tail(reference: Any) -> str | None:

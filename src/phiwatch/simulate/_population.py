@@ -41,6 +41,7 @@ class Patients:
     postal_code: np.ndarray
     vip: np.ndarray  # bool
     deceased: np.ndarray  # bool
+    language: np.ndarray  # str: preferred language ("es", "en"), "" when not recorded
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -79,6 +80,24 @@ class Workstations:
 
 
 NEVER = 10**6  # an end day that never comes
+
+# Preferred languages: about 13% of US residents speak Spanish at home (Census ACS); most
+# of the rest have English recorded, a few nothing at all.
+SPANISH_SHARE = 0.13
+UNRECORDED_SHARE = 0.05
+_LANGUAGE_STREAM = 0x1A96  # a generator of its own, so the other draws stay as they were
+
+
+def _languages(seed: int, n: int) -> np.ndarray:
+    """Each patient's preferred language, from a generator seeded apart from the main one.
+
+    Drawing from the main generator would shift every later draw (workforce,
+    encounters, traffic) and change a seed's whole hospital; this keeps them.
+    """
+    draw = np.random.default_rng([seed, _LANGUAGE_STREAM]).random(n)
+    return np.where(
+        draw < SPANISH_SHARE, "es", np.where(draw < 1 - UNRECORDED_SHARE, "en", "")
+    ).astype(str)
 
 
 def _pools(seed: int) -> dict[str, np.ndarray]:
@@ -137,6 +156,7 @@ def make_patients(config: HospitalConfig, rng: np.random.Generator) -> Patients:
         postal_code=postal,
         vip=vip,
         deceased=deceased,
+        language=_languages(config.seed, n),
     )
 
 

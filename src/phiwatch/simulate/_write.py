@@ -224,6 +224,7 @@ class Writer:
             "postal_code": patients.postal_code,
             "vip": patients.vip,
             "deceased": patients.deceased,
+            "language": patients.language,
         }
         self._register("ctx_patients", people)
         dept_codes = np.array([d.code for d in DEPARTMENTS])
@@ -292,7 +293,12 @@ class Writer:
             'name': [{{'family': family, 'given': [given]}}],
             'gender': gender, 'birthDate': birth_date,
             'deceasedBoolean': CASE WHEN deceased THEN true END,
-            'address': {address}
+            'address': {address},
+            'communication': CASE WHEN language <> '' THEN [{{
+                'language': {{'coding': [{{'system': 'urn:ietf:bcp:47', 'code': language,
+                    'display': CASE language WHEN 'es' THEN 'Spanish' ELSE 'English' END}}],
+                    'text': CASE language WHEN 'es' THEN 'Spanish' ELSE 'English' END}},
+                'preferred': true}}] END
         }}"""
         _lines_copy(
             c,
