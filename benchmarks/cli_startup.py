@@ -5,7 +5,11 @@ each sub-app's ``--help``, beside the bare interpreter (``python -c pass``)
 started the same way in the same run: the floor no Python CLI can go below.
 Every command that runs pays at least its sub-app's figure.
 
-Usage: python benchmarks/cli_startup.py [--rounds 7] [--json]
+With ``--baseline-src DIR`` (the ``src`` folder of another checkout, e.g. a
+``git worktree`` of an older commit), each phiwatch command is also timed
+with that code first on ``PYTHONPATH``, interleaved with this one's.
+
+Usage: python benchmarks/cli_startup.py [--rounds 7] [--baseline-src DIR] [--json]
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 from _machine import describe_machine
 
@@ -32,26 +37,33 @@ COMMANDS: dict[str, list[str]] = {
 }
 
 
-def _once(arguments: list[str]) -> float:
+def _once(arguments: list[str], source: str | None = None) -> float:
+    env = {**os.environ, "COLUMNS": "100"}
+    if source:
+        env["PYTHONPATH"] = source
     start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, *arguments],
-        check=True,
-        stdout=subprocess.DEVNULL,
-        env={**os.environ, "COLUMNS": "100"},
-    )
+    subprocess.run([sys.executable, *arguments], check=True, stdout=subprocess.DEVNULL, env=env)
     return time.perf_counter() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--baseline-src", help="also time the phiwatch in this src folder")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
-    samples: dict[str, list[float]] = {label: [] for label in COMMANDS}
+    runs = [(label, arguments, None) for label, arguments in COMMANDS.items()]
+    if args.baseline_src:
+        source = str(Path(args.baseline_src).resolve())
+        runs += [
+            (f"{label} (baseline)", arguments, source)
+            for label, arguments in COMMANDS.items()
+            if "phiwatch" in arguments
+        ]
+    samples: dict[str, list[float]] = {label: [] for label, _, _ in runs}
     for _ in range(args.rounds):  # interleaved, so load on the machine hits all alike
-        for label, arguments in COMMANDS.items():
-            samples[label].append(_once(arguments))
+        for label, arguments, source in runs:
+            samples[label].append(_once(arguments, source))
     median = {label: statistics.median(values) for label, values in samples.items()}
     floor = median["python -c pass (floor)"]
     result = {
@@ -67,7 +79,7 @@ def main() -> None:
     print(f"CLI start-up, {result['date']}, {result['machine']}, {args.rounds} rounds")
     print("| command | median ms | x bare interpreter |")
     print("|---|---:|---:|")
-    for label in COMMANDS:
+    for label in samples:
         print(f"| `{label}` | {median[label] * 1000:.0f} | {median[label] / floor:.1f} |")
 
 

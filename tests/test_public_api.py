@@ -38,12 +38,6 @@ _LAZY_PACKAGES = {
 }
 _LOADED_AT_ONCE = {
     "phiwatch.scan": {"phiwatch.scan._native"},  # finds the compiled modules first
-    "phiwatch.security": {
-        "phiwatch.security._fields",
-        "phiwatch.security._keys",
-        "phiwatch.security._principal",
-        "phiwatch.security._roles",
-    },
 }
 
 # Names a module may hold for its own typing, not as part of its surface.

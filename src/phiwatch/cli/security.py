@@ -9,31 +9,11 @@ from typing import Annotated
 
 import typer
 
+from phiwatch import security
 from phiwatch.cli import _context
 from phiwatch.cli._output import FormatOption, OutputFormat, emit, emit_record, say
 from phiwatch.errors import InputError
-from phiwatch.security import (
-    Role,
-    UserInfo,
-    add_user,
-    create_token,
-    disable_totp,
-    enable_totp,
-    iter_events,
-    key_status,
-    list_tokens,
-    list_users,
-    parse_role,
-    read_secret_file,
-    revoke_token,
-    rewrap_keys,
-    rotate_field_keys,
-    set_disabled,
-    set_password,
-    set_role,
-    verify_trail,
-    write_ndjson,
-)
+from phiwatch.security import Role, parse_role, read_secret_file
 
 users_app = typer.Typer(help="Accounts and roles.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens for scripts (Bearer).", no_args_is_help=True)
@@ -55,7 +35,7 @@ def _read_password(password_stdin: bool) -> str:
     return value
 
 
-def _user_row(info: UserInfo) -> dict[str, object]:
+def _user_row(info: security.UserInfo) -> dict[str, object]:
     return {
         "username": info.username,
         "role": info.role.value,
@@ -90,7 +70,7 @@ def users_add(
     """
     parsed = parse_role(role)
     password = None if no_password else _read_password(password_stdin)
-    info = add_user(
+    info = security.add_user(
         _context.store(),
         _context.settings(),
         username,
@@ -109,7 +89,7 @@ def users_list(fmt: FormatOption = OutputFormat.table) -> None:
 
     Example: phiwatch users list --format json
     """
-    rows = [_user_row(u) for u in list_users(_context.store(), _context.settings())]
+    rows = [_user_row(u) for u in security.list_users(_context.store(), _context.settings())]
     emit(rows, fmt, columns=_USER_COLUMNS, title="Accounts")
 
 
@@ -122,7 +102,7 @@ def users_set_role(
 
     Example: phiwatch users set-role bob reviewer
     """
-    info = set_role(_context.store(), _context.settings(), username, parse_role(role))
+    info = security.set_role(_context.store(), _context.settings(), username, parse_role(role))
     say(f"{info.username} is now {info.role.value}; open sessions were ended.")
 
 
@@ -132,7 +112,7 @@ def users_disable(username: Annotated[str, typer.Argument(help="The account.")])
 
     Example: phiwatch users disable bob
     """
-    info = set_disabled(_context.store(), _context.settings(), username, True)
+    info = security.set_disabled(_context.store(), _context.settings(), username, True)
     say(f"Disabled {info.username}.")
 
 
@@ -142,7 +122,7 @@ def users_enable(username: Annotated[str, typer.Argument(help="The account.")]) 
 
     Example: phiwatch users enable bob
     """
-    info = set_disabled(_context.store(), _context.settings(), username, False)
+    info = security.set_disabled(_context.store(), _context.settings(), username, False)
     say(f"Enabled {info.username}.")
 
 
@@ -157,7 +137,9 @@ def users_set_password(
 
     Example: phiwatch users set-password bob
     """
-    set_password(_context.store(), _context.settings(), username, _read_password(password_stdin))
+    security.set_password(
+        _context.store(), _context.settings(), username, _read_password(password_stdin)
+    )
     say(f"Password changed for {username}; open sessions were ended.")
 
 
@@ -171,10 +153,10 @@ def users_totp(
     Example: phiwatch users totp alice
     """
     if off:
-        disable_totp(_context.store(), _context.settings(), username)
+        security.disable_totp(_context.store(), _context.settings(), username)
         say(f"TOTP turned off for {username}.")
         return
-    uri = enable_totp(_context.store(), _context.settings(), username)
+    uri = security.enable_totp(_context.store(), _context.settings(), username)
     typer.echo(uri)
     say("Add this URI to an authenticator app now; it is not shown again.")
 
@@ -194,7 +176,7 @@ def tokens_create(
 
     Example: phiwatch tokens create alice --name "nightly export" --read-only --expires-days 90
     """
-    info, token = create_token(
+    info, token = security.create_token(
         _context.store(),
         _context.settings(),
         username,
@@ -231,7 +213,7 @@ def tokens_list(
             "last_used_at": t.last_used_at,
             "revoked": t.revoked_at is not None,
         }
-        for t in list_tokens(_context.store(), username)
+        for t in security.list_tokens(_context.store(), username)
     ]
     emit(rows, fmt, title="API tokens")
 
@@ -242,7 +224,7 @@ def tokens_revoke(token_id: Annotated[int, typer.Argument(help="The token's id."
 
     Example: phiwatch tokens revoke 3
     """
-    info = revoke_token(_context.store(), token_id)
+    info = security.revoke_token(_context.store(), token_id)
     say(f"Revoked token {info.id} ({info.prefix}) of {info.username}.")
 
 
@@ -254,7 +236,7 @@ def audit_verify(fmt: FormatOption = OutputFormat.table) -> None:
 
     Example: phiwatch audit verify
     """
-    verdict = verify_trail(_context.store())
+    verdict = security.verify_trail(_context.store())
     emit_record(
         {
             "ok": verdict.ok,
@@ -281,12 +263,12 @@ def audit_export(
 
     Example: phiwatch audit export -o phiwatch-audit.ndjson
     """
-    events = iter_events(_context.store(), since=since)
+    events = security.iter_events(_context.store(), since=since)
     if output is None:
-        count = write_ndjson(events, sys.stdout)
+        count = security.write_ndjson(events, sys.stdout)
     else:
         with output.open("w", encoding="utf-8") as handle:
-            count = write_ndjson(events, handle)
+            count = security.write_ndjson(events, handle)
     say(f"Exported {count} audit events.")
 
 
@@ -296,7 +278,11 @@ def keys_status(fmt: FormatOption = OutputFormat.table) -> None:
 
     Example: phiwatch keys status
     """
-    emit(key_status(_context.store(), _context.settings()), fmt, title="Field-encryption keys")
+    emit(
+        security.key_status(_context.store(), _context.settings()),
+        fmt,
+        title="Field-encryption keys",
+    )
 
 
 @keys_app.command("rotate")
@@ -305,7 +291,7 @@ def keys_rotate() -> None:
 
     Example: phiwatch keys rotate
     """
-    report = rotate_field_keys(_context.store(), _context.settings())
+    report = security.rotate_field_keys(_context.store(), _context.settings())
     say(
         f"Key {report.new_kid} is active; {report.values_rewritten} values re-encrypted "
         f"(retired: {', '.join(report.retired_kids) or 'none'})."
@@ -329,5 +315,5 @@ def keys_rewrap(
     Example: phiwatch keys rewrap --old-secret-file /root/old-secret.key
     """
     old = read_secret_file(old_secret_file).encode("utf-8")
-    count = rewrap_keys(_context.store(encrypted=False), _context.settings(), old)
+    count = security.rewrap_keys(_context.store(encrypted=False), _context.settings(), old)
     say(f"{count} keys re-wrapped under the new master secret; restart running servers.")

@@ -8,10 +8,11 @@ from typing import Annotated, Any
 
 import typer
 
+from phiwatch import simulate
 from phiwatch.cli._output import FormatOption, OutputFormat, emit_record
 from phiwatch.cli._progress import make_progress
 from phiwatch.errors import InputError
-from phiwatch.simulate import FORMATS, HospitalConfig, simulate_hospital
+from phiwatch.simulate import FORMATS, HospitalConfig
 
 simulate_app = typer.Typer(
     help=(
@@ -69,7 +70,7 @@ def hospital_command(
         progress.update(tasks[stage], completed=done, total=total)
 
     with progress:
-        summary = simulate_hospital(config, out, report)
+        summary = simulate.simulate_hospital(config, out, report)  # faker, numpy: loaded here
     record = summary.as_dict()
     record["files"] = len(summary.files)
     emit_record(record, fmt)

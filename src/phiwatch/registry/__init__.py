@@ -25,7 +25,6 @@ if typing.TYPE_CHECKING:
     from phiwatch.registry._imports import import_export, import_file, infer_list
     from phiwatch.registry._names import normalise_entity
     from phiwatch.registry._queries import (
-        DEFAULT_SORT,
         Sort,
         count_breaches,
         entity_breaches,
@@ -35,7 +34,13 @@ if typing.TYPE_CHECKING:
         top_entities,
     )
     from phiwatch.registry._stats import GROUPINGS, breach_stats
-    from phiwatch.registry._vocab import BreachType, ListName, Location, filter_choices
+    from phiwatch.registry._vocab import (
+        DEFAULT_SORT,
+        BreachType,
+        ListName,
+        Location,
+        filter_choices,
+    )
     from phiwatch.registry._watchlist import (
         add_watch,
         list_watches,

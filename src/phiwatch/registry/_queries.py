@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from phiwatch.errors import InputError, NotFoundError
 from phiwatch.registry._cache import cached_until_import
 from phiwatch.registry._filters import BreachFilter
-from phiwatch.registry._vocab import labels_of_locations, labels_of_types
+from phiwatch.registry._vocab import DEFAULT_SORT, labels_of_locations, labels_of_types
 from phiwatch.store import Store
 from phiwatch.store.models.registry import (
     Breach,
@@ -30,7 +30,6 @@ SORT_COLUMNS = {
     "entity": Breach.entity_key,
     "state": Breach.state,
 }
-DEFAULT_SORT = "-submitted"
 MAX_LIMIT = 10_000
 
 

@@ -12,6 +12,9 @@ from enum import IntFlag, StrEnum
 
 from phiwatch.errors import InputError
 
+# How lists are sorted when nobody says: newest submissions first.
+DEFAULT_SORT = "-submitted"
+
 
 class BreachType(IntFlag):
     """The 7 types of breach the portal uses."""

@@ -2,9 +2,10 @@
 
 See docs/security.md for the threat model and how each control works.
 
-The store's models use ``EncryptedText`` from this package, so the modules
-that need the store are loaded on first use (PEP 562) rather than at import:
-importing ``phiwatch.store`` first must not pull in a half-built model module.
+Every name is imported on first use (``phiwatch._lazy``): the store's models
+use ``EncryptedText`` from this package, so importing ``phiwatch.store`` first
+must not pull in a half-built model module, and the CLI's ``users`` commands
+should not import SQLAlchemy to print their help.
 """
 
 from __future__ import annotations
@@ -12,16 +13,6 @@ from __future__ import annotations
 import typing
 
 from phiwatch import _lazy
-from phiwatch.security._fields import (
-    EncryptedText,
-    FieldCipher,
-    KeyedHash,
-    enable_field_encryption,
-    keyed_hash,
-)
-from phiwatch.security._keys import derive_key, master_secret, read_secret_file
-from phiwatch.security._principal import Principal
-from phiwatch.security._roles import PHI_ROLES, ROLE_SUMMARIES, Role, parse_role
 
 if typing.TYPE_CHECKING:
     from phiwatch.security._accounts import (
@@ -48,6 +39,16 @@ if typing.TYPE_CHECKING:
         verify_trail,
         write_ndjson,
     )
+    from phiwatch.security._fields import (
+        EncryptedText,
+        FieldCipher,
+        KeyedHash,
+        enable_field_encryption,
+        keyed_hash,
+    )
+    from phiwatch.security._keys import derive_key, master_secret, read_secret_file
+    from phiwatch.security._principal import Principal
+    from phiwatch.security._roles import PHI_ROLES, ROLE_SUMMARIES, Role, parse_role
     from phiwatch.security._rotation import (
         RotationReport,
         key_status,
