@@ -185,6 +185,11 @@ def test_mailhouse_rows_name_their_language(spoken: World, tmp_path: Path) -> No
     template = words((out / "letter-individual.es.html").read_text(encoding="utf-8"))
     assert "Estimado/a «name»:" in template and "20 de marzo de 2026" in template
     assert "padre, madre o tutor de «name»" in pdf_text(out / "letter-guardian.es.pdf")
+    shared = tmp_path / "shared"  # worker processes write the same rows, languages included
+    respond.write_mailhouse(
+        spoken.settings, spoken.store, incident, shared, templates=False, workers=2
+    )
+    assert (shared / "recipients.csv").read_bytes() == (out / "recipients.csv").read_bytes()
 
 
 def test_mailhouse_all_english_writes_no_spanish_template(spoken: World, tmp_path: Path) -> None:
