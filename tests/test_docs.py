@@ -85,3 +85,24 @@ def test_root_help_lists_every_subapp_without_importing_them() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.strip() == "[] [] []", done.stdout + done.stderr
+
+
+# The scanner's help lists its recognizers, which are built from Hyperscan patterns.
+_HEAVY = {"sqlalchemy", "duckdb", "pyarrow", "numpy", "fastapi"}
+
+
+@pytest.mark.parametrize("name", sorted(SUBAPPS))
+def test_subapp_help_imports_no_database_or_dataframe_library(name: str) -> None:
+    """``phiwatch NAME --help`` answers without SQLAlchemy, DuckDB, pyarrow or the web stack."""
+    probe = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from phiwatch.cli import app\n"
+        f"result = CliRunner().invoke(app, [{name!r}, '--help'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        f"print(sorted(set({sorted(_HEAVY)!r}) & set(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr

@@ -61,7 +61,6 @@ if typing.TYPE_CHECKING:
     from phiwatch.respond._reminders import remind
     from phiwatch.respond._scope import compute_scope, latest_scope, scope_changes
     from phiwatch.respond._sources import (
-        ELEMENTS,
         Found,
         from_case,
         from_csv,
@@ -70,6 +69,7 @@ if typing.TYPE_CHECKING:
     )
     from phiwatch.respond._state_rules import StateRule, state_rules
     from phiwatch.respond._status import incident_obligations, status
+    from phiwatch.respond._vocab import ELEMENTS
 
 __getattr__ = _lazy.module_getattr(__name__, __file__)
 

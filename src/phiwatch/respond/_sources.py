@@ -25,11 +25,11 @@ from phiwatch.config import Settings
 from phiwatch.errors import InputError, NotFoundError
 from phiwatch.monitor import Lake, get_case, pseudonym_key, pseudonymise
 from phiwatch.respond._context import known_patients
+from phiwatch.respond._vocab import ELEMENTS
 from phiwatch.store import Store
 from phiwatch.store.models.respond import AffectedIndividual, Incident, IncidentSource
 
 _AFFECTED = cast(Table, AffectedIndividual.__table__)
-ELEMENTS = ("demographics", "ssn", "insurance", "clinical", "payment")
 
 # What an access touched, read from the event's subtype (CSV metric name or FHIR code).
 _SUBTYPE_ELEMENTS = (
