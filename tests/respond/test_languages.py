@@ -8,10 +8,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from phiwatch import respond
 from phiwatch.errors import ConfigurationError, InputError
 from phiwatch.monitor import load_context
+from phiwatch.respond._contacts import language_counts_query, preferred_languages
+from phiwatch.respond._context import patient_version
 from phiwatch.respond._letters import BUILT_IN, long_date
 from tests.conftest import Cli
 from tests.respond.conftest import PATIENT_HEADER, PATIENTS, World, build_world
@@ -337,3 +340,19 @@ def test_email_notices_in_the_recipients_language(spoken: World) -> None:
     assert "QUÉ PASÓ" in text and FACTS_ES["what_happened_es"] in words(text)
     assert "Estimado/a Given Family01:" in text
     assert messages["two@example.org"][0].startswith("Notice of a data breach")
+
+
+def test_language_counts_find_patients_by_pseudonym(spoken: World) -> None:
+    """The count before a mailing joins every individual to the context: on SQLite it must
+    look each one up by pseudonym, or a million recipients take hours (seen in the benchmark).
+    """
+    incident = ready_incident(spoken)
+    with spoken.store.reader() as session:
+        counts = preferred_languages(session, incident)
+        assert counts.get("es", 0) >= 1 and sum(counts.values()) >= 4
+        if spoken.store.dialect != "sqlite":
+            return  # the plan below is SQLite's; PostgreSQL keeps statistics and plans itself
+        query = language_counts_query(incident, patient_version(session) or -1)
+        sql = str(query.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+        plan = " ".join(row[-1] for row in session.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+    assert "ix_monitor_patient_pseudonym" in plan, plan

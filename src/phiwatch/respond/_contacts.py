@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from phiwatch.respond._context import _minor_birth_hashes, patient_version
@@ -251,23 +251,30 @@ def preferred_languages(session: Session, incident_id: int) -> dict[str | None, 
     checked against them before any is written, so a missing translation stops a run
     at its start rather than half-way through a mailing.
     """
-    version = patient_version(session) or -1
+    rows = session.execute(language_counts_query(incident_id, patient_version(session) or -1))
+    counts: dict[str | None, int] = {}
+    for language, count in rows:
+        counts[language] = counts.get(language, 0) + int(count)
+    return counts
+
+
+def language_counts_query(incident_id: int, version: int) -> Select[str | None, int]:
+    """The query behind :func:`preferred_languages` (a test reads SQLite's plan for it)."""
     affected = (
         select(AffectedIndividual.patient_pseudonym.label("pseudonym"))
         .where(AffectedIndividual.incident_id == incident_id)
         .distinct()
         .subquery()
     )
-    rows = session.execute(
+    return (
         select(Patient.language, func.count())
         .select_from(affected)
         .outerjoin(
             Patient,
-            and_(Patient.pseudonym == affected.c.pseudonym, Patient.version_id == version),
+            # ``+ 0`` as in incident_recipients: SQLite then finds each patient by
+            # pseudonym; on the bare column it walked the whole version for every
+            # individual (a million recipients: hours instead of seconds).
+            and_(Patient.pseudonym == affected.c.pseudonym, Patient.version_id + 0 == version),
         )
         .group_by(Patient.language)
     )
-    counts: dict[str | None, int] = {}
-    for language, count in rows:
-        counts[language] = counts.get(language, 0) + int(count)
-    return counts
