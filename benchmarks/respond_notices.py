@@ -9,8 +9,9 @@
 Setup (not timed): a fresh SQLite store with field encryption on; N patients
 written directly into the context tables (``monitor_person`` through its
 ORM table, so whatever the model encrypts is encrypted; ``monitor_patient``
-with every 211th deceased), one incident whose one source holds all N
-pseudonyms, and the facts a letter needs. Patients are born 1930-2019, so
+with every 211th deceased and every 8th preferring Spanish), one incident
+whose one source holds all N pseudonyms, and the facts a letter needs (in
+English and Spanish). Patients are born 1930-2019, so
 some letters go to a parent; every 97th has no street line.
 
 Timed: ``write_mailhouse`` (the three variant templates as HTML and PDF,
@@ -54,6 +55,8 @@ FACTS = {
     "locations": "server",
     "contact_phone": "1-800-555-0100",
     "contact_web": "https://benchmark.example/notice",
+    "what_happened_es": "Un atacante copió una base de datos con expedientes de pacientes.",
+    "org_actions_es": "Cerramos la falla, llamamos a expertos forenses e informamos al FBI.",
 }
 
 
@@ -116,6 +119,7 @@ def _prepare(settings: Settings, recipients: int) -> int:
                         "pseudonym": _pseudonym(n),
                         "vip": False,
                         "deceased": n % 211 == 0,
+                        "language": "es" if n % 8 == 0 else None,  # 12.5% prefer Spanish
                     }
                     for n in numbers
                 ],
@@ -191,7 +195,8 @@ def main() -> None:
     floor = _floor(work / "data" / "phiwatch.db", work / "floor.csv")
     print(
         f"result: mail-house file for {manifest['letters']:,} recipients "
-        f"({manifest['unreachable']:,} without an address; {manifest['by_variant']}) in "
+        f"({manifest['unreachable']:,} without an address; {manifest['by_variant']}; "
+        f"{manifest['by_language']}) in "
         f"{mailhouse:.1f} s; floor (one SQL query to CSV) {floor:.1f} s; "
         f"ratio {mailhouse / floor:.1f}x; goal < 60 s: {'met' if mailhouse < 60 else 'MISSED'}",
         flush=True,
