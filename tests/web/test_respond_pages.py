@@ -226,6 +226,21 @@ def test_letter_previews_sample_and_one_patient_recorded(env: WebEnv) -> None:
     sample = officer.get(f"/respond/incidents/{incident}/letter.json?variant=guardian").json()
     assert sample["sample"] is True and sample["variant"] == "guardian"
     assert "Springfield Test Clinic" in sample["html"] and "Sample" in sample["html"]
+    assert sample["language"] == "en"
+    # The Spanish sample needs the Spanish facts; then it is in Spanish.
+    spanish = f"/respond/incidents/{incident}/letter.json?variant=guardian&language=es"
+    assert officer.get(spanish).status_code == 400
+    respond.set_facts(
+        env.store,
+        incident,
+        what_happened_es="Un empleado miró expedientes sin un motivo de trabajo.",
+        org_actions_es="Le quitamos el acceso y capacitamos de nuevo al personal.",
+    )
+    in_spanish = officer.get(spanish).json()
+    assert (
+        in_spanish["language"] == "es" and "Aviso de una filtración de datos" in in_spanish["html"]
+    )
+    assert officer.get(f"/respond/incidents/{incident}/letter?language=fr").status_code == 400
     before = len(list(iter_events(env.store)))
     patient = pseudonymise(pseudonym_key(env.settings), "p-03")  # a minor: guardian letter
     one = officer.get(f"/respond/incidents/{incident}/letter?patient={patient}")

@@ -151,11 +151,23 @@ def letter(
     patient: Annotated[
         str | None, Query(max_length=64, description="An affected patient's pseudonym")
     ] = None,
+    language: Annotated[
+        str | None,
+        Query(
+            pattern="^(en|es)$",
+            description="en or es; default: the patient's own language, a sample in English",
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     """A letter preview: a sample recipient per variant, or the letter one patient will get."""
     state = app_state(request)
     preview = respond.preview_letter(
-        state.store, state.settings, incident_id, variant=variant, patient=patient
+        state.store,
+        state.settings,
+        incident_id,
+        variant=variant,
+        patient=patient,
+        language=language,
     )
     if not preview.sample:
         audit_phi(
@@ -173,6 +185,7 @@ def letter(
         "variant": preview.variant,
         "sample": preview.sample,
         "letter_id": preview.letter_id,
+        "language": preview.language,
         "html": preview.html,
     }
 
