@@ -52,11 +52,13 @@ def main() -> None:
     parser.add_argument("--baseline-src", help="also time the phiwatch in this src folder")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
-    runs = [(label, arguments, None) for label, arguments in COMMANDS.items()]
+    runs: list[tuple[str, list[str], str | None]] = [
+        (label, arguments, None) for label, arguments in COMMANDS.items()
+    ]
     if args.baseline_src:
-        source = str(Path(args.baseline_src).resolve())
+        baseline = str(Path(args.baseline_src).resolve())
         runs += [
-            (f"{label} (baseline)", arguments, source)
+            (f"{label} (baseline)", arguments, baseline)
             for label, arguments in COMMANDS.items()
             if "phiwatch" in arguments
         ]

@@ -213,7 +213,7 @@ def test_about_one_patient_in_eight_prefers_spanish(hospital: Path) -> None:
     assert 0.11 <= share <= 0.15, share
     assert set(fhir.values()) == {"es", "en", None}
     patients_csv = hospital / "context" / "csv" / "patients.csv"
-    csv_rows = duckdb.sql(
+    csv_rows = duckdb.execute(
         f"SELECT patient_id, language FROM read_csv('{patients_csv}', all_varchar = true)"
     ).fetchall()
     assert {pid: (language or None) for pid, language in csv_rows} == fhir
