@@ -9,6 +9,8 @@ another server.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +32,15 @@ POSTGRES_ADMIN_URL = os.environ.get(
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 _postgres_unreachable: str | None = None
+
+
+def fresh_python(code: str) -> str:
+    """What ``code`` prints in a new interpreter: for checks on what importing loads, which
+    the modules this test session already imported would hide."""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    return done.stdout.strip()
 
 
 def _postgres_skip_reason() -> str | None:

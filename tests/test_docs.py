@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +11,7 @@ import typer.main
 
 from phiwatch.cli import SUBAPPS, app, load_subapp
 from phiwatch.config import Settings
+from tests.conftest import fresh_python
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -81,13 +80,10 @@ def test_root_help_lists_every_subapp_without_importing_them() -> None:
         "heavy = sorted({'sqlalchemy', 'duckdb', 'pydantic'} & set(sys.modules))\n"
         "print(missing, loaded, heavy)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert done.stdout.strip() == "[] [] []", done.stdout + done.stderr
+    assert fresh_python(probe) == "[] [] []"
 
 
-# The scanner's help lists its recognizers, which are built from Hyperscan patterns.
+# Not Hyperscan or Faker: the scanner's help builds its recognizers to list them.
 _HEAVY = {"sqlalchemy", "duckdb", "pyarrow", "numpy", "fastapi"}
 
 
@@ -102,7 +98,4 @@ def test_subapp_help_imports_no_database_or_dataframe_library(name: str) -> None
         "assert result.exit_code == 0, result.output\n"
         f"print(sorted(set({sorted(_HEAVY)!r}) & set(sys.modules)))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert done.stdout.strip() == "[]", done.stdout + done.stderr
+    assert fresh_python(probe) == "[]"

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import ast
 import importlib
-import subprocess
-import sys
 import types
 
 import pytest
 
 from phiwatch._lazy import lazy_names
+from tests.conftest import fresh_python
 
 PACKAGES = [
     "phiwatch",
@@ -84,8 +83,5 @@ def test_importing_a_capability_loads_none_of_its_modules(name: str) -> None:
         f"importlib.import_module({name!r})\n"
         f"print(sorted(m for m in sys.modules if m.startswith({name + '._'!r})))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
-    )
-    loaded = set(ast.literal_eval(done.stdout.strip()))
+    loaded = set(ast.literal_eval(fresh_python(probe)))
     assert loaded <= _LOADED_AT_ONCE.get(name, set()), sorted(loaded)

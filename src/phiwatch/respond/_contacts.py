@@ -51,15 +51,6 @@ class Recipient:
     def name(self) -> str:
         return " ".join(part for part in (self.given, self.family) if part)
 
-    @property
-    def addressee(self) -> str:
-        """The line above the name: who opens the letter when it is not the patient."""
-        if self.variant == "guardian":
-            return "To the parent or guardian of"
-        if self.variant == "next_of_kin":
-            return "To the family or personal representative of"
-        return ""
-
 
 def letter_id(incident_id: int, pseudonym: str) -> str:
     """A stable letter id: the same person gets the same id in every run, and it names no one."""

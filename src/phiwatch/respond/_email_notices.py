@@ -11,6 +11,7 @@ makes a second run queue nothing twice.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -98,10 +99,7 @@ def queue_email_notices(
             (person, None) if isinstance(person, str) else (person.pseudonym, person.language)
         )
         chosen[pseudonym] = notice_language(preferred, requested)
-    needed: dict[str, int] = {}
-    for language in chosen.values():
-        needed[language] = needed.get(language, 0) + 1
-    check_translations(letter, needed)
+    check_translations(letter, Counter(chosen.values()))
     messages: list[Outgoing] = []
     for person in people:
         if isinstance(person, str):  # agreed to e-mail, but no longer in the context

@@ -20,16 +20,15 @@ from phiwatch.respond._contacts import (
     VARIANTS,
     Recipient,
     incident_recipients,
-    preferred_languages,
 )
 from phiwatch.respond._files import fresh_folder, write_file
 from phiwatch.respond._letters import (
     Contexts,
     LetterFacts,
     LetterRenderer,
+    check_incident_translations,
     check_translations,
     load_letter_facts,
-    notice_counts,
     notice_language,
     recipient_context,
 )
@@ -105,9 +104,7 @@ def write_letters(
     requested = check_language(language)
     letter = load_letter_facts(store, incident_id, letter_date=letter_date)
     with store.reader() as session:
-        check_translations(
-            letter, notice_counts(preferred_languages(session, incident_id), requested)
-        )
+        check_incident_translations(session, letter, requested)
     contexts = Contexts(letter)
     renderer = LetterRenderer(settings)
     written = 0

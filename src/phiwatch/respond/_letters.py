@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from sqlalchemy.orm import Session
 
 from phiwatch.config import Settings
 from phiwatch.errors import ConfigurationError, ConflictError, InputError
 from phiwatch.respond._assessment import current_result
-from phiwatch.respond._contacts import Recipient
+from phiwatch.respond._contacts import Recipient, preferred_languages
 from phiwatch.respond._facts import LETTER_NEEDS, Facts, get_facts, require
 from phiwatch.respond._scope import compute_scope, latest_scope
 from phiwatch.respond._wording import ENGLISH, WORDINGS, letter_language, template_name
@@ -160,6 +161,16 @@ def check_translations(letter: LetterFacts, recipients: Mapping[str, int]) -> No
             f"{', '.join(missing)}. Set them with: phiwatch respond facts {incident} {options}; "
             "or write every notice in English with --language en"
         )
+
+
+def check_incident_translations(
+    session: Session, letter: LetterFacts, requested: str | None
+) -> dict[str, int]:
+    """Count an incident's notices per language (``requested``: one for everyone) and refuse
+    a language whose facts are missing (:func:`check_translations`); returns the counts."""
+    needed = notice_counts(preferred_languages(session, letter.incident_id), requested)
+    check_translations(letter, needed)
+    return needed
 
 
 def recipient_context(recipient: Recipient, language: str = ENGLISH) -> dict[str, Any]:

@@ -35,7 +35,6 @@ from phiwatch.respond._contacts import (
     VARIANTS,
     Recipient,
     incident_recipients,
-    preferred_languages,
     split_points,
 )
 from phiwatch.respond._files import fresh_folder
@@ -43,10 +42,9 @@ from phiwatch.respond._letter_files import Progress
 from phiwatch.respond._letters import (
     Contexts,
     LetterRenderer,
-    check_translations,
+    check_incident_translations,
     load_letter_facts,
     merge_fields,
-    notice_counts,
     notice_language,
 )
 from phiwatch.respond._pdf import html_to_pdf
@@ -224,8 +222,7 @@ def write_mailhouse(
     requested = check_language(language)
     letter = load_letter_facts(store, incident_id, letter_date=letter_date)
     with store.reader() as session:
-        needed = notice_counts(preferred_languages(session, incident_id), requested)
-    check_translations(letter, needed)
+        needed = check_incident_translations(session, letter, requested)
     contexts = Contexts(letter)
     renderer = LetterRenderer(settings)
     count = workers if workers is not None else _worker_count(store, incident_id)

@@ -11,17 +11,17 @@ from dataclasses import dataclass
 
 from phiwatch.config import Settings
 from phiwatch.errors import NotFoundError, PhiwatchError
-from phiwatch.respond._contacts import affected_pseudonyms, preferred_languages, recipients
+from phiwatch.respond._contacts import affected_pseudonyms, recipients
 from phiwatch.respond._letter_files import SAMPLE
 from phiwatch.respond._letters import (
     LetterRenderer,
+    check_incident_translations,
     check_translations,
     load_letter_facts,
-    notice_counts,
     notice_language,
     recipient_context,
 )
-from phiwatch.respond._wording import ENGLISH, check_language
+from phiwatch.respond._wording import ENGLISH, LANGUAGES, check_language
 from phiwatch.store import Store
 
 
@@ -44,10 +44,11 @@ def letters_problem(store: Store, incident_id: int) -> str | None:
     """
     try:
         letter = load_letter_facts(store, incident_id)
-        with store.reader() as session:
-            check_translations(
-                letter, notice_counts(preferred_languages(session, incident_id), None)
-            )
+        # Counting languages reads every affected individual; the incident page asks on each
+        # view, so only count when some language lacks its facts.
+        if any(letter.facts.missing_translation(language) for language in LANGUAGES):
+            with store.reader() as session:
+                check_incident_translations(session, letter, None)
     except PhiwatchError as exc:
         return str(exc)
     return None
