@@ -92,6 +92,53 @@ def test_lake_holds_keyed_pseudonyms_not_identifiers(settings: Settings, tmp_pat
     assert all(ident not in raw for ident in (b",u1,", b"\x02u1", b"p3\x00"))
 
 
+def test_fields_are_trimmed_of_ascii_and_unicode_spaces(settings: Settings, tmp_path: Path) -> None:
+    nbsp = "\u00a0"
+    rows = [
+        "2024-03-01 08:00:00, u1 ,p1 ,Chart Review Accessed,  WS-01  ",
+        f"2024-03-01 09:00:00,{nbsp}u2{nbsp},p2,{nbsp}Print Summary{nbsp},WS-02",
+        "2024-03-01 10:00:00,   ,p3,Login,WS-03",  # a user of spaces only: no user
+        "2024-03-01T10:30:00-05:00,u4,p4,Login,   ",  # an offset: stored as UTC
+        "2024-03-01 11:00:00,u5,\u00e9p5,Login,\tWS-05",  # tabs are kept, as before
+    ]
+    result = ingest(settings, [write_csv(tmp_path / "a.csv", rows)], skip_bad=True)
+    assert (result.added, result.rejected) == (4, 1)
+    key = pseudonym_key(settings)
+    found = (
+        Lake.of(settings)
+        .connect()
+        .execute(
+            "SELECT recorded, user_pseudonym, patient_pseudonym, subtype, workstation "
+            "FROM events ORDER BY recorded"
+        )
+        .fetchall()
+    )
+    assert [(str(r[0]), r[1], r[2], r[3], r[4]) for r in found] == [
+        (
+            "2024-03-01 08:00:00",
+            pseudonymise(key, "u1"),
+            pseudonymise(key, "p1"),
+            "Chart Review Accessed",
+            "WS-01",
+        ),
+        (
+            "2024-03-01 09:00:00",
+            pseudonymise(key, "u2"),
+            pseudonymise(key, "p2"),
+            "Print Summary",
+            "WS-02",
+        ),
+        (
+            "2024-03-01 11:00:00",
+            pseudonymise(key, "u5"),
+            pseudonymise(key, "\u00e9p5"),
+            "Login",
+            "\tWS-05",
+        ),
+        ("2024-03-01 15:30:00", pseudonymise(key, "u4"), pseudonymise(key, "p4"), "Login", None),
+    ]
+
+
 def test_custom_mapping_from_toml_with_zone_and_action_names(
     settings: Settings, tmp_path: Path
 ) -> None:

@@ -33,7 +33,8 @@ LAKE_COLUMNS: tuple[tuple[str, str], ...] = (
 LAKE_COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _ in LAKE_COLUMNS)
 
 # The columns a reader produces before pseudonymising: the clear identifiers
-# replace the two pseudonym columns, and ``_bad`` names why a row is rejected.
+# replace the two pseudonym columns, and ``_bad`` names why a staged FHIR row is
+# rejected (a CSV row without a time or user is found by its missing day or pseudonym).
 STAGED_COLUMNS: tuple[str, ...] = (
     "event_id",
     "patient_index",
@@ -54,3 +55,13 @@ STAGED_COLUMNS: tuple[str, ...] = (
 )
 
 ACTIONS = ("C", "R", "U", "D", "E")
+
+
+def utc_sql(expression: str) -> str:
+    """SQL turning a TIMESTAMPTZ ``expression`` into the lake's zone-less UTC ``recorded``.
+
+    Through epoch microseconds rather than ``timezone('UTC', ...)``: the same
+    instant, but integer arithmetic instead of a time-zone conversion per
+    row, which made the conversion about an eighth of a CSV ingest's CPU.
+    """
+    return f"make_timestamp(epoch_us({expression}))"

@@ -21,7 +21,7 @@ import duckdb
 
 from phiwatch.errors import InputError
 from phiwatch.monitor._pseudonym import row_id_sql
-from phiwatch.monitor._schema import ACTIONS
+from phiwatch.monitor._schema import ACTIONS, utc_sql
 from phiwatch.monitor.readers._problems import Problem
 
 # Lake fields a mapping can fill, and whether a CSV must provide them.
@@ -213,13 +213,30 @@ def _types(scan: CsvScan) -> dict[str, str]:
     return types
 
 
+def _cleaned(column: str) -> str:
+    """SQL for a field's text with surrounding spaces trimmed, NULL when nothing is left.
+
+    ``trim`` copies every value, and most fields need nothing: the guard sends
+    only empty values, values that begin or end with a space, and non-ASCII
+    ones (``trim`` also removes Unicode spaces) through it, the same result
+    at about a third of the cost on six fields of every row.
+    """
+    return (
+        f"CASE WHEN {column} = '' OR {column} LIKE ' %' OR {column} LIKE '% ' "
+        f"OR strlen({column}) <> length({column}) "
+        f"THEN nullif(trim({column}), '') ELSE {column} END"
+    )
+
+
 def csv_select(scan: CsvScan, key: bytes, rejects: str) -> str:
-    """SQL giving the staged columns of every row of ``scan``'s file, ``_bad`` included.
+    """SQL giving the staged columns of every row of ``scan``'s file.
 
     Rows DuckDB cannot read go to the reject tables ``<rejects>`` and
     ``<rejects>_scans`` of the connection that runs the query (see
     :func:`csv_read_problems`). Zone-less times are read in the session's
     time zone: set it to the mapping's (:func:`set_csv_timezone`) first.
+    Rows without a time or a user are kept: the ingest finds them by their
+    missing day or user pseudonym (see ``_ingest._GOOD_ROW``).
     """
     chosen = scan.mapping
     cols = chosen.columns
@@ -247,28 +264,26 @@ def csv_select(scan: CsvScan, key: bytes, rejects: str) -> str:
         return _quote(cols[name]) if name in cols else "NULL"
 
     raw_fields = [(_quote(h), types[h]) for h in scan.header]
-    user = f"nullif(trim({col('user')}), '')"
-    patient = f"nullif(trim({col('patient')}), '')"
+    user = _cleaned(col("user"))
+    patient = _cleaned(col("patient"))
     source = col("source") if "source" in cols else _literal(scan.file.name)
     return f"""
         SELECT
             {row_id_sql(key, raw_fields)} AS event_id,
             0 AS patient_index,
-            timezone('UTC', {time_value}) AS recorded,
+            {utc_sql(time_value)} AS recorded,
             {user} AS user_id,
             {patient} AS patient_id,
             CAST(NULL AS VARCHAR) AS action,
-            nullif(trim({col("action")}), '') AS subtype,
+            {_cleaned(col("action"))} AS subtype,
             {_outcome_sql(col("outcome"))} AS outcome,
-            nullif(trim({col("network_address")}), '') AS network_address,
-            nullif(trim({col("workstation")}), '') AS workstation,
-            nullif(trim({col("department")}), '') AS department,
+            {_cleaned(col("network_address"))} AS network_address,
+            {_cleaned(col("workstation"))} AS workstation,
+            {_cleaned(col("department"))} AS department,
             {source} AS source,
             CAST({col("query_count")} AS INTEGER) AS query_count,
             CASE WHEN {patient} IS NULL THEN 0 ELSE 1 END AS patient_count,
-            'csv' AS source_format,
-            CASE WHEN {time_value} IS NULL THEN 'time'
-                 WHEN {user} IS NULL THEN 'user' END AS _bad
+            'csv' AS source_format
         FROM read_csv({_literal(str(scan.file))}, {", ".join(options)})
     """  # noqa: S608
 

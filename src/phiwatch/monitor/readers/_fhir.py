@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 
 from phiwatch.errors import InputError
-from phiwatch.monitor._schema import ACTIONS
+from phiwatch.monitor._schema import ACTIONS, utc_sql
 from phiwatch.monitor.readers._problems import Problem
 
 _CODING = "STRUCT(system VARCHAR, code VARCHAR, display VARCHAR)"
@@ -78,7 +78,7 @@ def _staged_select(resources: str, shape: str) -> str:
         SELECT
             r.resourceType AS resource_type,
             r.id AS id,
-            timezone('UTC', try_cast(r.recorded AS TIMESTAMPTZ)) AS recorded,
+            {utc_sql("try_cast(r.recorded AS TIMESTAMPTZ)")} AS recorded,
             r.action AS action,
             r.outcome AS outcome,
             r.subtype[1].code AS subtype,
