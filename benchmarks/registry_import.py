@@ -12,6 +12,8 @@ machine affects both sides alike:
 * write    SQLite alone storing the same breaches and descriptions (rows built
            before the clock starts, the same executemany and commit the
            importer uses): the part of a full import no parser can save;
+* memory   the same inserts into an in-memory database with the same schema:
+           SQLite's own work on the rows, without any file I/O or commit;
 * read     phiwatch reading both files and hashing their rows, no parsing of
            values: the part of a full import that stands for the floor's work.
 
@@ -86,7 +88,7 @@ from phiwatch import registry
 from phiwatch.config import load_settings
 from phiwatch.registry import ListName
 from phiwatch.store import open_store
-data_dir, archive, investigation = sys.argv[1:]
+data_dir, where, archive, investigation = sys.argv[1:]
 store = open_store(load_settings(environ={}, data_dir=data_dir))
 rows, texts = [], []
 for path in (archive, investigation):
@@ -101,17 +103,29 @@ for path in (archive, investigation):
 columns = ("id, uid, entity_name, entity_key, state, entity_type, individuals_affected, "
     "submitted_on, breach_types, locations, business_associate, match_key, ordinal, "
     "content_hash, list_name, listed, first_import_id, last_changed_import_id")
-with store.engine.connect() as connection:
-    connection.exec_driver_sql(
-        "INSERT INTO registry_import (id, list_name, file_name, sha256, source_format, as_of, "
-        "imported_at, records, new, updated, moved, delisted, unchanged) VALUES "
-        "(1, 'archive', 'f', 'x', 'csv', '2024-06-28', '2024-06-28', 0, 0, 0, 0, 0, 0)")
-    start = time.perf_counter()
-    connection.exec_driver_sql(
-        f"INSERT INTO registry_breach ({columns}) VALUES ({', '.join('?' * 18)})", rows)
-    connection.exec_driver_sql(
-        "INSERT INTO registry_breach_description (breach_id, text) VALUES (?, ?)", texts)
-    connection.commit()
+if where == "memory":  # the same schema in memory: SQLite's own work, no file I/O
+    import sqlite3
+    with store.engine.connect() as source:
+        ddl = [sql for (sql,) in source.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'")]
+    connection = sqlite3.connect(":memory:")
+    connection.execute("PRAGMA foreign_keys=ON")  # as the store has it
+    for statement in ddl:
+        connection.execute(statement)
+    run = connection.execute
+    many = connection.executemany
+else:
+    connection = store.engine.connect()
+    run = many = connection.exec_driver_sql
+run(
+    "INSERT INTO registry_import (id, list_name, file_name, sha256, source_format, as_of, "
+    "imported_at, records, new, updated, moved, delisted, unchanged) VALUES "
+    "(1, 'archive', 'f', 'x', 'csv', '2024-06-28', '2024-06-28', 0, 0, 0, 0, 0, 0)")
+connection.commit()
+start = time.perf_counter()
+many(f"INSERT INTO registry_breach ({columns}) VALUES ({', '.join('?' * 18)})", rows)
+many("INSERT INTO registry_breach_description (breach_id, text) VALUES (?, ?)", texts)
+connection.commit()
 print(time.perf_counter() - start)
 """
 
@@ -162,13 +176,16 @@ def main() -> None:
         "full": [],
         "reimport": [],
         "write": [],
+        "write_memory": [],
         "read": [],
     }
     for _ in range(args.rounds):
         samples["floor"].append(float(_run(_PANDAS, *files)))
         samples["read"].append(float(_run(_READ, *files)))
         with tempfile.TemporaryDirectory() as data_dir:
-            samples["write"].append(float(_run(_SQLITE_WRITE, data_dir, *files)))
+            samples["write"].append(float(_run(_SQLITE_WRITE, data_dir, "file", *files)))
+        with tempfile.TemporaryDirectory() as data_dir:
+            samples["write_memory"].append(float(_run(_SQLITE_WRITE, data_dir, "memory", *files)))
         with tempfile.TemporaryDirectory() as data_dir:
             measured = json.loads(_run(_PHIWATCH, data_dir, *files))
         for key in ("schema", "full", "reimport"):
@@ -184,6 +201,7 @@ def main() -> None:
         "full_vs_floor": round(median["full"] / median["floor"], 2),
         "reimport_vs_floor": round(median["reimport"] / median["floor"], 2),
         "write_vs_floor": round(median["write"] / median["floor"], 2),
+        "write_memory_vs_floor": round(median["write_memory"] / median["floor"], 2),
         "read_vs_floor": round(median["read"] / median["floor"], 2),
     }
     if args.json:
@@ -198,6 +216,7 @@ def main() -> None:
         ("reimport", "phiwatch re-import, no changes"),
         ("schema", "create + stamp a new SQLite db"),
         ("write", "SQLite alone writing the same rows (part of full)"),
+        ("write_memory", "the same inserts into an in-memory SQLite db (no I/O)"),
         ("read", "phiwatch reading and hashing both files (part of full)"),
     ):
         ratio = median[key] / median["floor"]
