@@ -20,6 +20,7 @@ from phiwatch.cli._context import settings
 from phiwatch.cli._output import FormatOption, OutputFormat, emit, say
 from phiwatch.cli._progress import make_progress
 from phiwatch.errors import PhiwatchError
+from phiwatch.scan._vocab import RedactionStyle
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 FINDING_COLUMNS = ("file", "location", "line", "offset", "type", "confidence", "text", "reason")
@@ -116,12 +117,12 @@ def files_command(
         bool, typer.Option("--redact", help="Write a copy of each file with PHI replaced.")
     ] = False,
     redact_style: Annotated[
-        scan.RedactionStyle,
+        RedactionStyle,
         typer.Option(
             "--redact-style",
             help="label ([SSN]), mask (***-**-****) or pseudonym (keyed, consistent).",
         ),
-    ] = scan.RedactionStyle.label,
+    ] = RedactionStyle.label,
     redact_dir: Annotated[
         Path | None,
         typer.Option("--redact-dir", help="Where copies go (default: beside each file)."),
@@ -136,7 +137,7 @@ def files_command(
         scan.scanner_for(config)  # a bad recognizer name or site pattern fails here, once
         files = list(scan.iter_files(paths))
         key = None
-        if redact and redact_style is scan.RedactionStyle.pseudonym:
+        if redact and redact_style is RedactionStyle.pseudonym:
             from phiwatch.security import derive_key
 
             key = derive_key(settings(), "scan-pseudonym")

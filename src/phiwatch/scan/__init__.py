@@ -37,7 +37,6 @@ if typing.TYPE_CHECKING:
     from phiwatch.scan._pattern import Pattern
     from phiwatch.scan._recognizer import Recognizer
     from phiwatch.scan._redact import (
-        RedactionStyle,
         redact_bytes,
         redact_file,
         redact_path,
@@ -46,6 +45,7 @@ if typing.TYPE_CHECKING:
     )
     from phiwatch.scan._registry import build_recognizers, default_recognizer_names
     from phiwatch.scan._scanner import ColumnContext, Scanner
+    from phiwatch.scan._vocab import RedactionStyle
 
 __getattr__ = _lazy.module_getattr(__name__, __file__)
 

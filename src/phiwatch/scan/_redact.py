@@ -11,21 +11,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable
-from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO
 
 from phiwatch.errors import ConfigurationError
 from phiwatch.scan._findings import Finding, mask
 from phiwatch.scan._scanner import ColumnContext, Scanner
+from phiwatch.scan._vocab import RedactionStyle
 
 COPY_BLOCK = 1024 * 1024
-
-
-class RedactionStyle(StrEnum):
-    label = "label"
-    mask = "mask"
-    pseudonym = "pseudonym"
 
 
 def _normalised(entity: str, text: str) -> bytes:
