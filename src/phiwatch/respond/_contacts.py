@@ -190,50 +190,64 @@ def incident_recipients(
     """Every individual of an incident (optionally ``low <= pseudonym < high``), in pseudonym
     order, a chunk at a time: one streamed query joining the affected pseudonyms to the
     context in force. Bare pseudonyms, as in :func:`recipients`, for those not in it.
+
+    The query walks the (incident, pseudonym) index, so its rows come already in order
+    and the first chunk arrives at once: with a ``DISTINCT`` subquery SQLite sorted the
+    whole joined incident first (seven seconds for a million before one letter of a print
+    test). An individual whom two sources name comes twice, side by side, and is kept once.
     """
     version = patient_version(session) or -1
     minors = _minor_birth_hashes(session, on)
-    distinct = select(AffectedIndividual.patient_pseudonym.label("pseudonym")).where(
-        AffectedIndividual.incident_id == incident_id
+    query = recipients_query(incident_id, version, low=low, high=high).execution_options(
+        yield_per=chunk
     )
-    if low is not None:
-        distinct = distinct.where(AffectedIndividual.patient_pseudonym >= low)
-    if high is not None:
-        distinct = distinct.where(AffectedIndividual.patient_pseudonym < high)
-    affected = distinct.distinct().subquery()
+    previous: str | None = None
+    for partition in session.execute(query).partitions():
+        batch: list[Recipient | str] = []
+        for row in partition:
+            found, person, deceased, language, *rest = row
+            if found == previous:
+                continue  # named by another source too
+            previous = found
+            if person is None:
+                batch.append(found)
+            else:
+                batch.append(
+                    _recipient(incident_id, minors, (found, *rest), bool(deceased), language)
+                )
+        if batch:
+            yield batch
+
+
+def recipients_query(
+    incident_id: int, version: int, *, low: str | None = None, high: str | None = None
+) -> Select[*tuple[Any, ...]]:
+    """The query behind :func:`incident_recipients` (a test reads SQLite's plan for it)."""
+    pseudonym = AffectedIndividual.patient_pseudonym
     # ``version_id + 0``: an expression, so that SQLite (no statistics) looks rows up by
     # pseudonym instead of walking every row of the version for each individual.
     query = (
-        select(
-            affected.c.pseudonym, Person.id, Patient.deceased, Patient.language, *_PERSON_COLUMNS
-        )
-        .select_from(affected)
+        select(pseudonym, Person.id, Patient.deceased, Patient.language, *_PERSON_COLUMNS)
         .outerjoin(
             Person,
             and_(
-                Person.pseudonym == affected.c.pseudonym,
+                Person.pseudonym == pseudonym,
                 Person.version_id + 0 == version,
                 Person.kind == "patient",
             ),
         )
         .outerjoin(
             Patient,
-            and_(Patient.pseudonym == affected.c.pseudonym, Patient.version_id + 0 == version),
+            and_(Patient.pseudonym == pseudonym, Patient.version_id + 0 == version),
         )
-        .order_by(affected.c.pseudonym)
-        .execution_options(yield_per=chunk)
+        .where(AffectedIndividual.incident_id == incident_id)
+        .order_by(pseudonym)
     )
-    for partition in session.execute(query).partitions():
-        batch: list[Recipient | str] = []
-        for row in partition:
-            pseudonym, person, deceased, language, *rest = row
-            if person is None:
-                batch.append(pseudonym)
-            else:
-                batch.append(
-                    _recipient(incident_id, minors, (pseudonym, *rest), bool(deceased), language)
-                )
-        yield batch
+    if low is not None:
+        query = query.where(pseudonym >= low)
+    if high is not None:
+        query = query.where(pseudonym < high)
+    return query
 
 
 def preferred_languages(session: Session, incident_id: int) -> dict[str | None, int]:

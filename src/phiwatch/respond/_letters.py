@@ -31,7 +31,13 @@ from phiwatch.respond._assessment import current_result
 from phiwatch.respond._contacts import Recipient, preferred_languages
 from phiwatch.respond._facts import LETTER_NEEDS, Facts, get_facts, require
 from phiwatch.respond._scope import compute_scope, latest_scope
-from phiwatch.respond._wording import ENGLISH, WORDINGS, letter_language, template_name
+from phiwatch.respond._wording import (
+    ENGLISH,
+    LANGUAGES,
+    WORDINGS,
+    letter_language,
+    template_name,
+)
 from phiwatch.store import Store
 from phiwatch.store.models.respond import Incident
 
@@ -165,12 +171,23 @@ def check_translations(letter: LetterFacts, recipients: Mapping[str, int]) -> No
 
 def check_incident_translations(
     session: Session, letter: LetterFacts, requested: str | None
+) -> None:
+    """Refuse, as :func:`check_translations` does, when some recipient of the incident would
+    get a notice in a language whose facts are missing (``requested``: one for everyone).
+
+    Counting the languages reads every affected individual (three seconds for a
+    million), so it is done only when a language that could be needed lacks its facts.
+    """
+    candidates = [requested] if requested else LANGUAGES
+    if any(letter.facts.missing_translation(language) for language in candidates):
+        check_translations(letter, incident_notice_counts(session, letter, requested))
+
+
+def incident_notice_counts(
+    session: Session, letter: LetterFacts, requested: str | None
 ) -> dict[str, int]:
-    """Count an incident's notices per language (``requested``: one for everyone) and refuse
-    a language whose facts are missing (:func:`check_translations`); returns the counts."""
-    needed = notice_counts(preferred_languages(session, letter.incident_id), requested)
-    check_translations(letter, needed)
-    return needed
+    """An incident's notices per language (``requested``: one language for everyone)."""
+    return notice_counts(preferred_languages(session, letter.incident_id), requested)
 
 
 def recipient_context(recipient: Recipient, language: str = ENGLISH) -> dict[str, Any]:

@@ -42,7 +42,8 @@ from phiwatch.respond._letter_files import Progress
 from phiwatch.respond._letters import (
     Contexts,
     LetterRenderer,
-    check_incident_translations,
+    check_translations,
+    incident_notice_counts,
     load_letter_facts,
     merge_fields,
     notice_language,
@@ -222,7 +223,8 @@ def write_mailhouse(
     requested = check_language(language)
     letter = load_letter_facts(store, incident_id, letter_date=letter_date)
     with store.reader() as session:
-        needed = check_incident_translations(session, letter, requested)
+        needed = incident_notice_counts(session, letter, requested)
+        check_translations(letter, needed)
     contexts = Contexts(letter)
     renderer = LetterRenderer(settings)
     count = workers if workers is not None else _worker_count(store, incident_id)

@@ -21,7 +21,7 @@ from phiwatch.respond._letters import (
     notice_language,
     recipient_context,
 )
-from phiwatch.respond._wording import ENGLISH, LANGUAGES, check_language
+from phiwatch.respond._wording import ENGLISH, check_language
 from phiwatch.store import Store
 
 
@@ -44,11 +44,8 @@ def letters_problem(store: Store, incident_id: int) -> str | None:
     """
     try:
         letter = load_letter_facts(store, incident_id)
-        # Counting languages reads every affected individual; the incident page asks on each
-        # view, so only count when some language lacks its facts.
-        if any(letter.facts.missing_translation(language) for language in LANGUAGES):
-            with store.reader() as session:
-                check_incident_translations(session, letter, None)
+        with store.reader() as session:
+            check_incident_translations(session, letter, None)
     except PhiwatchError as exc:
         return str(exc)
     return None

@@ -11,7 +11,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from phiwatch.store.models._base import Base, utcnow
@@ -75,12 +85,15 @@ class AffectedIndividual(Base):
     """A patient (by pseudonym) that one source puts in an incident's scope."""
 
     __tablename__ = "respond_affected"
-    __table_args__ = (UniqueConstraint("source_id", "patient_pseudonym"),)
+    # (incident, pseudonym): notices walk an incident's individuals in pseudonym order
+    # (see respond._contacts.incident_recipients); it serves look-ups by incident too.
+    __table_args__ = (
+        UniqueConstraint("source_id", "patient_pseudonym"),
+        Index("ix_respond_affected_incident_pseudonym", "incident_id", "patient_pseudonym"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    incident_id: Mapped[int] = mapped_column(
-        ForeignKey("respond_incident.id", ondelete="CASCADE"), index=True
-    )
+    incident_id: Mapped[int] = mapped_column(ForeignKey("respond_incident.id", ondelete="CASCADE"))
     source_id: Mapped[int] = mapped_column(
         ForeignKey("respond_source.id", ondelete="CASCADE"), index=True
     )
