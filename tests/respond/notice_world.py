@@ -41,6 +41,15 @@ VARIANT_OF = {
 }
 
 
+# The Spanish versions of FACTS' free-text facts.
+FACTS_ES = {
+    "what_happened_es": "Un empleado miró expedientes de pacientes sin un motivo de trabajo y "
+    "exportó una lista de facturación.",
+    "org_actions_es": "Le quitamos el acceso al empleado, informamos a la policía y estamos "
+    "capacitando de nuevo a todo el personal.",
+}
+
+
 def ready_incident(world: World, *, facts: dict[str, str] | None = None) -> int:
     incident = respond.open_incident(
         world.store,

@@ -18,7 +18,7 @@ from phiwatch.respond._context import patient_version
 from phiwatch.respond._letters import BUILT_IN, long_date
 from tests.conftest import Cli
 from tests.respond.conftest import PATIENT_HEADER, PATIENTS, World, build_world
-from tests.respond.notice_world import FACTS, PHONE, pdf_text, ready_incident, words
+from tests.respond.notice_world import FACTS, FACTS_ES, PHONE, pdf_text, ready_incident, words
 
 # Preferred languages in the context: p-01 (an adult), p-03 (a minor) and p-05 (deceased)
 # prefer Spanish; p-06 too, but has no street line; p-07 prefers French, which phiwatch
@@ -26,12 +26,6 @@ from tests.respond.notice_world import FACTS, PHONE, pdf_text, ready_incident, w
 LANGUAGE = {"p-01": "es", "p-03": "es-MX", "p-05": "Spanish", "p-06": "es", "p-07": "fr"}
 SPANISH_NAMES = {"Given Family01", "Given Family03", "Given Family05"}
 ENGLISH_NAMES = {"Given Family02", "Given Family04", "Given Family07"}
-FACTS_ES = {
-    "what_happened_es": "Un empleado miró expedientes de pacientes sin un motivo de trabajo y "
-    "exportó una lista de facturación.",
-    "org_actions_es": "Le quitamos el acceso al empleado, informamos a la policía y estamos "
-    "capacitando de nuevo a todo el personal.",
-}
 # 164.404(c)(1) in a Spanish letter to this incident's individuals.
 REQUIRED_ES = {
     "what happened": FACTS_ES["what_happened_es"],

@@ -10,13 +10,14 @@ import pytest
 
 from phiwatch import respond
 from phiwatch.config import load_settings
+from phiwatch.errors import InputError
 from phiwatch.monitor import ingest, load_context
 from phiwatch.security import enable_field_encryption
 from phiwatch.store import open_store
 from tests.conftest import Cli
 from tests.monitor.conftest import audit_event, write_ndjson
 from tests.respond.conftest import PATIENT_HEADER, World
-from tests.respond.notice_world import FACTS, PHONE, ready_incident, words
+from tests.respond.notice_world import FACTS, FACTS_ES, PHONE, ready_incident, words
 
 IL, WI, NO_STREET = 505, 20, 12  # 505 IL residents, 12 of whom have no street line
 
@@ -82,6 +83,46 @@ def test_media_notice_names_the_state_over_500(big_world: World) -> None:
     assert "Names, addresses, dates of birth" in text
 
 
+def test_public_notices_in_spanish_need_and_state_the_spanish_facts(big_world: World) -> None:
+    incident = _incident(big_world)
+    with pytest.raises(InputError, match=r"Spanish version of these facts is not set"):
+        respond.substitute_notice(big_world.settings, big_world.store, incident, language="es")
+    with pytest.raises(InputError, match=r"Spanish version of these facts is not set"):
+        respond.media_notice(big_world.settings, big_world.store, incident, language="es")
+    respond.set_facts(big_world.store, incident, **FACTS_ES)
+    substitute = respond.substitute_notice(
+        big_world.settings, big_world.store, incident, language="es"
+    )
+    assert (substitute["language"], substitute["owed"]) == ("es", True)
+    text = words(substitute["text"])
+    for expected in (
+        "AVISO DE UNA FILTRACIÓN DE DATOS",
+        FACTS_ES["what_happened_es"],
+        FACTS_ES["org_actions_es"],
+        "Descubrimos la filtración el 2 de marzo de 2026",
+        f"llame gratis al {PHONE}. Este número funcionará durante al menos 90 días",
+        "Su nombre, su dirección, su fecha de nacimiento",
+    ):
+        assert expected in text, expected
+    assert FACTS["what_happened"] not in text and "Fam" not in text
+    media = respond.media_notice(big_world.settings, big_world.store, incident, language="es")
+    assert (media["language"], media["owed"], media["states"]) == ("es", True, ["IL"])
+    text = words(media["text"])
+    for expected in (
+        "PARA PUBLICACIÓN INMEDIATA - ",
+        f"{FACTS['organisation']} informa a residentes de IL de una filtración de datos",
+        "está informando a 525 personas",
+        "entre ellas 505 residentes de IL",
+        "Nombres, direcciones, fechas de nacimiento",
+        FACTS_ES["org_actions_es"],
+        f"llame gratis al {PHONE}",
+    ):
+        assert expected in text, expected
+    assert FACTS["org_actions"] not in text
+    english = respond.media_notice(big_world.settings, big_world.store, incident, language="en")
+    assert english["language"] == "en" and "FOR IMMEDIATE RELEASE" in english["text"]
+
+
 def test_small_incident_owes_neither_but_drafts_are_marked(world: World) -> None:
     incident = ready_incident(world)
     substitute = respond.substitute_notice(world.settings, world.store, incident)
@@ -107,6 +148,10 @@ def test_the_cli_writes_the_texts_and_records_them(cli: Cli, tmp_path: Path) -> 
     assert PHONE in out.read_text(encoding="utf-8")
     media = cli("respond", "media", "1")
     assert media.exit_code == 0 and "FOR IMMEDIATE RELEASE" in media.stdout
+    spanish = cli("respond", "media", "1", "--language", "es")
+    assert spanish.exit_code == 1 and "--what-happened-es" in spanish.output
+    unknown = cli("respond", "substitute", "1", "--language", "fr")
+    assert unknown.exit_code == 1 and "--language expects" in unknown.output
     facts = cli("respond", "facts", "1", "--contact-phone", "555-0100")
     assert facts.exit_code == 1 and "toll-free" in facts.output
     shown = cli("respond", "facts", "1", "-f", "json")

@@ -41,6 +41,15 @@ LanguageOption = Annotated[
         "when none or another; en or es: every notice in that language.",
     ),
 ]
+# One language for the whole text: a proof's letters, a public notice.
+PublicLanguageOption = Annotated[
+    str | None,
+    typer.Option(
+        "--language",
+        help="en (default) or es; Spanish needs the Spanish facts (respond facts --what-happened-es"
+        " ...).",
+    ),
+]
 OutFolder = Annotated[
     Path, typer.Option("--out", help="A new or empty folder to write into (it holds PHI).")
 ]
@@ -221,10 +230,7 @@ def proof_command(
     incident: IncidentArg,
     pdf: Annotated[Path, typer.Option("--pdf", help="The proof PDF to write.")],
     letter_date: LetterDateOption = None,
-    language: Annotated[
-        str | None,
-        typer.Option("--language", help="The letters' language: en (default) or es."),
-    ] = None,
+    language: PublicLanguageOption = None,
 ) -> None:
     """A proof PDF: the letter of each variant, to a made-up recipient, for approval.
 
@@ -314,13 +320,18 @@ def substitute_command(
     out: Annotated[Path | None, typer.Option("--out", help="Write the text to this file.")] = None,
     letter_date: LetterDateOption = None,
     given_on: GivenOnOption = None,
+    language: PublicLanguageOption = None,
 ) -> None:
     """The substitute notice text (web posting or media), owed when 10 or more cannot be reached.
 
-    Example: phiwatch respond substitute 1 --out substitute.txt
+    Example: phiwatch respond substitute 1 --out substitute.txt (--language es for Spanish)
     """
     result = respond.substitute_notice(
-        settings(), store(), incident, letter_date=_day(letter_date, "--letter-date")
+        settings(),
+        store(),
+        incident,
+        letter_date=_day(letter_date, "--letter-date"),
+        language=language,
     )
     _write_text(result, out, given_on)
 
@@ -331,13 +342,18 @@ def media_command(
     out: Annotated[Path | None, typer.Option("--out", help="Write the draft to this file.")] = None,
     letter_date: LetterDateOption = None,
     given_on: GivenOnOption = None,
+    language: PublicLanguageOption = None,
 ) -> None:
     """A media notice draft (164.406), owed when more than 500 residents of a state are affected.
 
-    Example: phiwatch respond media 1 --out press-release.txt
+    Example: phiwatch respond media 1 --out press-release.txt (--language es for Spanish outlets)
     """
     result = respond.media_notice(
-        settings(), store(), incident, letter_date=_day(letter_date, "--letter-date")
+        settings(),
+        store(),
+        incident,
+        letter_date=_day(letter_date, "--letter-date"),
+        language=language,
     )
     _write_text(result, out, given_on)
 

@@ -3,7 +3,9 @@
 Both say what the letters say, addressed to whoever reads them. Whether each
 is owed comes from the scope (10 or more without a usable postal address;
 more than 500 residents of one state), the same thresholds the obligations
-use; a draft that is not owed is still written on request, marked so.
+use; a draft that is not owed is still written on request, marked so. Each
+is written in English or Spanish (``substitute.es.txt``, ``media.es.txt``),
+from the Spanish versions of the facts when Spanish is asked for.
 """
 
 from __future__ import annotations
@@ -13,36 +15,54 @@ from typing import Any
 
 from phiwatch.config import Settings
 from phiwatch.respond._deadlines import MEDIA_THRESHOLD, SUBSTITUTE_THRESHOLD
-from phiwatch.respond._letters import ELEMENT_ORDER, LetterRenderer, load_letter_facts
+from phiwatch.respond._letters import (
+    ELEMENT_ORDER,
+    LetterFacts,
+    LetterRenderer,
+    check_translations,
+    load_letter_facts,
+)
 from phiwatch.respond._scope import compute_scope, latest_scope
+from phiwatch.respond._wording import ENGLISH, WORDINGS, check_language, template_name
 from phiwatch.store import Store
-
-PUBLIC_WORDS = {
-    "demographics": "Names, addresses, dates of birth and other identifying details.",
-    "ssn": "Social Security numbers.",
-    "insurance": "Health insurance information, such as member numbers and claims.",
-    "clinical": "Medical information, such as diagnoses, treatments, medicines or test results.",
-    "payment": "Billing and payment information.",
-}
 
 
 def _scope(store: Store, incident_id: int) -> dict[str, Any]:
     return latest_scope(store, incident_id) or compute_scope(store, incident_id)
 
 
-def substitute_notice(
-    settings: Settings, store: Store, incident_id: int, *, letter_date: date | None = None
-) -> dict[str, Any]:
-    """The substitute notice text, and whether it is owed (10 or more cannot be reached)."""
+def _notice_facts(
+    store: Store, incident_id: int, letter_date: date | None, language: str | None
+) -> tuple[LetterFacts, str]:
+    """The incident's facts and the notice's language (English unless ``language`` says
+    otherwise), refused when that language's versions of the facts are not set."""
+    chosen = check_language(language) or ENGLISH
     letter = load_letter_facts(store, incident_id, letter_date=letter_date)
+    check_translations(letter, {chosen: 1})
+    return letter, chosen
+
+
+def substitute_notice(
+    settings: Settings,
+    store: Store,
+    incident_id: int,
+    *,
+    letter_date: date | None = None,
+    language: str | None = None,
+) -> dict[str, Any]:
+    """The substitute notice text, and whether it is owed (10 or more cannot be reached).
+
+    In English, or in ``language`` (``es``): a web site serving Spanish speakers posts both.
+    """
+    letter, chosen = _notice_facts(store, incident_id, letter_date, language)
     scope = _scope(store, incident_id)
     unreachable = int(scope["unreachable"])
     owed = unreachable >= SUBSTITUTE_THRESHOLD
-    context = letter.context()
-    text = LetterRenderer(settings).letter("substitute.txt", context)
+    text = LetterRenderer(settings).letter("substitute.txt", letter.context(chosen))
     return {
         "incident": incident_id,
         "notice": "substitute",
+        "language": chosen,
         "owed": owed,
         "reason": f"{unreachable:,} individuals cannot be reached by mail: "
         + ("10 or more, owed" if owed else "fewer than 10, not owed (use phone or other writing)"),
@@ -51,32 +71,47 @@ def substitute_notice(
 
 
 def media_notice(
-    settings: Settings, store: Store, incident_id: int, *, letter_date: date | None = None
+    settings: Settings,
+    store: Store,
+    incident_id: int,
+    *,
+    letter_date: date | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
-    """The media notice draft, and whether it is owed (more than 500 residents of a state)."""
-    letter = load_letter_facts(store, incident_id, letter_date=letter_date)
+    """The media notice draft, and whether it is owed (more than 500 residents of a state).
+
+    In English, or in ``language`` (``es``), for the Spanish-language outlets of a state.
+    """
+    letter, chosen = _notice_facts(store, incident_id, letter_date, language)
+    wording = WORDINGS[chosen]
     scope = _scope(store, incident_id)
     by_state: dict[str, int] = scope["by_state"]
     states = sorted(s for s, n in by_state.items() if n > MEDIA_THRESHOLD and s != "unknown")
     individuals = int(scope["individuals"])
-    context = letter.context()
+    context = letter.context(chosen)
     elements = [e for e in ELEMENT_ORDER if e in letter.elements] or ["demographics"]
+    one, several = wording.people
     context.update(
         {
-            "individuals_words": f"{individuals:,} {'person' if individuals == 1 else 'people'}",
+            "individuals_words": f"{individuals:,} {one if individuals == 1 else several}",
             "media_states": states,
-            "media_lines": [f"{by_state[s]:,} residents of {s}" for s in states],
+            "media_lines": [
+                f"{by_state[s]:,} {wording.residents.format(places=s)}" for s in states
+            ],
             "media_residents": (
-                "residents of " + ", ".join(states) if states else f"{individuals:,} people"
+                wording.residents.format(places=", ".join(states))
+                if states
+                else f"{individuals:,} {several}"
             ),
-            "phi_types_public": [PUBLIC_WORDS[e] for e in elements],
+            "phi_types_public": [wording.public_element_words[e] for e in elements],
             "steps_public": context["steps"],
         }
     )
-    text = LetterRenderer(settings).render("media.txt", context)
+    text = LetterRenderer(settings).render(template_name("media.txt", chosen), context)
     return {
         "incident": incident_id,
         "notice": "media",
+        "language": chosen,
         "owed": bool(states),
         "states": states,
         "reason": (

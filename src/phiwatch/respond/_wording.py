@@ -42,6 +42,10 @@ class Wording:
     email: str
     web: str
     postal: str
+    # The notices to the public (substitute notice, media notice) speak of "people", not "you".
+    public_element_words: dict[str, str]
+    people: tuple[str, str]  # one person, several people
+    residents: str  # "residents of {places}"
 
 
 def _english_date(day: date) -> str:
@@ -124,6 +128,16 @@ WORDINGS: dict[str, Wording] = {
         email="e-mail {value}",
         web="visit {value}",
         postal="write to {value}",
+        public_element_words={
+            "demographics": "Names, addresses, dates of birth and other identifying details.",
+            "ssn": "Social Security numbers.",
+            "insurance": "Health insurance information, such as member numbers and claims.",
+            "clinical": "Medical information, such as diagnoses, treatments, medicines or test "
+            "results.",
+            "payment": "Billing and payment information.",
+        },
+        people=("person", "people"),
+        residents="residents of {places}",
     ),
     SPANISH: Wording(
         code=SPANISH,
@@ -179,6 +193,18 @@ WORDINGS: dict[str, Wording] = {
         email="escriba un correo electrónico a {value}",
         web="visite {value}",
         postal="escriba a {value}",
+        public_element_words={
+            "demographics": "Nombres, direcciones, fechas de nacimiento y otros datos que "
+            "sirven para identificar a las personas.",
+            "ssn": "Números de Seguro Social.",
+            "insurance": "Información de seguros médicos, como números de afiliado y "
+            "reclamaciones.",
+            "clinical": "Información médica, como diagnósticos, tratamientos, medicamentos o "
+            "resultados de análisis.",
+            "payment": "Información de facturación y de pagos.",
+        },
+        people=("persona", "personas"),
+        residents="residentes de {places}",
     ),
 }
 LANGUAGES = tuple(WORDINGS)
