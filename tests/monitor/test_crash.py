@@ -14,6 +14,7 @@ import pytest
 
 from phiwatch.config import load_settings
 from phiwatch.monitor import Lake, ingest
+from phiwatch.monitor._ingest import interrupts_as_keyboard
 from tests.monitor.conftest import write_csv
 
 ROWS = 200_000
@@ -110,3 +111,14 @@ def test_ctrl_c_stops_an_ingest_of_many_files_at_once(tmp_path: Path) -> None:
     assert b"KeyboardInterrupt" in stderr
     assert not (data_dir / "lake" / "manifests").exists()
     assert not any(staging.iterdir())
+
+
+def test_duckdb_interrupted_by_ctrl_c_ends_as_a_keyboard_interrupt() -> None:
+    """DuckDB 2.0 answers a SIGINT that lands inside one of its statements with
+    RuntimeError('Query interrupted') (seen in CI, Ctrl-C during a SET of the ingest); an
+    ingest must end as interrupted all the same. DuckDB notices such a signal only some of
+    the time, so the error is raised here as DuckDB raises it rather than by a signal."""
+    with pytest.raises(KeyboardInterrupt), interrupts_as_keyboard():
+        raise RuntimeError("Query interrupted")
+    with pytest.raises(RuntimeError, match="Conversion Error"), interrupts_as_keyboard():
+        raise RuntimeError("Conversion Error: not a number")  # other errors pass unchanged

@@ -26,8 +26,9 @@ import queue
 import secrets
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -127,6 +128,23 @@ def _connect(work_dir: Path) -> duckdb.DuckDBPyConnection:
     return connection
 
 
+@contextmanager
+def interrupts_as_keyboard() -> Iterator[None]:
+    """Ctrl-C as ``KeyboardInterrupt``, also when it lands inside a DuckDB call.
+
+    DuckDB answers a SIGINT that arrives during one of its statements with a
+    plain ``RuntimeError('Query interrupted')``, so an interrupted ingest
+    would end in a traceback, or in an error message, instead of the
+    interruption callers (and the CLI's "Aborted!") expect.
+    """
+    try:
+        yield
+    except RuntimeError as exc:
+        if str(exc) == "Query interrupted":
+            raise KeyboardInterrupt from exc
+        raise
+
+
 def _new_ingest_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%d%H%M%S") + "-" + secrets.token_hex(4)
 
@@ -179,7 +197,7 @@ def ingest(
     lake = Lake.of(settings)
     key = pseudonym_key(settings)
     report = progress or (lambda _stage, _done, _total: None)
-    with lake.writer():
+    with lake.writer(), interrupts_as_keyboard():
         result = IngestResult(ingest_id=_new_ingest_id(), files=len(named))
         work = lake.staging(result.ingest_id)
         connection = _connect(work)
@@ -339,12 +357,12 @@ def _write_parts(
     twice the CPU, the most on inputs of many days. What each part holds
     is read from the statistics its ``COPY`` returns, not from the files.
     """
-    parts_dir = work / "parts"
-    parts_dir.mkdir()
     workers = max(1, min(len(sources), os.cpu_count() or 1, _MAX_WRITERS))
     cursors = [connection.cursor() for _ in range(workers)]
     for cursor in cursors:
         set_csv_timezone(cursor, mapping)
+    parts_dir = work / "parts"
+    parts_dir.mkdir()
     idle: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
     for cursor in cursors:
         idle.put(cursor)
