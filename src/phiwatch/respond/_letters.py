@@ -180,14 +180,8 @@ def check_incident_translations(
     """
     candidates = [requested] if requested else LANGUAGES
     if any(letter.facts.missing_translation(language) for language in candidates):
-        check_translations(letter, incident_notice_counts(session, letter, requested))
-
-
-def incident_notice_counts(
-    session: Session, letter: LetterFacts, requested: str | None
-) -> dict[str, int]:
-    """An incident's notices per language (``requested``: one language for everyone)."""
-    return notice_counts(preferred_languages(session, letter.incident_id), requested)
+        preferred = preferred_languages(session, letter.incident_id)
+        check_translations(letter, notice_counts(preferred, requested))
 
 
 def recipient_context(recipient: Recipient, language: str = ENGLISH) -> dict[str, Any]:

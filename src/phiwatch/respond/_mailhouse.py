@@ -42,14 +42,19 @@ from phiwatch.respond._letter_files import Progress
 from phiwatch.respond._letters import (
     Contexts,
     LetterRenderer,
-    check_translations,
-    incident_notice_counts,
+    check_incident_translations,
     load_letter_facts,
     merge_fields,
     notice_language,
 )
 from phiwatch.respond._pdf import html_to_pdf
-from phiwatch.respond._wording import ENGLISH, WORDINGS, check_language, template_name
+from phiwatch.respond._wording import (
+    ENGLISH,
+    LANGUAGES,
+    WORDINGS,
+    check_language,
+    template_name,
+)
 from phiwatch.security import enable_field_encryption
 from phiwatch.store import Store, open_store
 from phiwatch.store.models.respond import AffectedIndividual
@@ -223,23 +228,24 @@ def write_mailhouse(
     requested = check_language(language)
     letter = load_letter_facts(store, incident_id, letter_date=letter_date)
     with store.reader() as session:
-        needed = incident_notice_counts(session, letter, requested)
-        check_translations(letter, needed)
+        check_incident_translations(session, letter, requested)
     contexts = Contexts(letter)
     renderer = LetterRenderer(settings)
+    # Rendered (and checked for the required elements) before the long part, written after
+    # it for the languages that letters went out in: no count of languages beforehand.
+    pages = {
+        chosen: {
+            variant: renderer.letter(
+                "letter.html", {**contexts(chosen), **merge_fields(variant, chosen)}
+            )
+            for variant in VARIANTS
+        }
+        for chosen in sorted({ENGLISH, requested} if requested else set(LANGUAGES))
+        if templates and not letter.facts.missing_translation(chosen)
+    }
     count = workers if workers is not None else _worker_count(store, incident_id)
     with fresh_folder(out) as folder:
         files: list[str] = []
-        if templates:
-            for chosen in sorted({ENGLISH} | {lang for lang, n in needed.items() if n > 0}):
-                for variant in VARIANTS:
-                    html = renderer.letter(
-                        "letter.html", {**contexts(chosen), **merge_fields(variant, chosen)}
-                    )
-                    page, pdf = (template_file(variant, chosen, e) for e in ("html", "pdf"))
-                    (folder / page).write_text(html, encoding="utf-8")
-                    (folder / pdf).write_bytes(html_to_pdf(html))
-                    files += [page, pdf]
         with (folder / RECIPIENTS_FILE).open("w", encoding="utf-8", newline="") as handle:
             csv.writer(handle).writerow(COLUMNS)
             if count > 1:
@@ -260,6 +266,12 @@ def write_mailhouse(
                     variants, languages, unreachable = _rows(
                         csv.writer(handle), chunks, progress, requested
                     )
+        for chosen in sorted({ENGLISH} | set(languages)) if templates else ():
+            for variant, html in pages[chosen].items():
+                page, pdf = (template_file(variant, chosen, e) for e in ("html", "pdf"))
+                (folder / page).write_text(html, encoding="utf-8")
+                (folder / pdf).write_bytes(html_to_pdf(html))
+                files += [page, pdf]
         files.append(RECIPIENTS_FILE)
         manifest = {
             "incident": incident_id,
