@@ -110,7 +110,7 @@ def test_ctrl_c_stops_an_ingest_of_many_files_at_once(tmp_path: Path) -> None:
     assert time.monotonic() - interrupted < 4, "the ingest went on writing after Ctrl-C"
     assert b"KeyboardInterrupt" in stderr
     assert not (data_dir / "lake" / "manifests").exists()
-    assert not any(staging.iterdir())
+    assert not any(staging.iterdir()), [str(p) for p in staging.rglob("*")]
 
 
 def test_duckdb_interrupted_by_ctrl_c_ends_as_a_keyboard_interrupt() -> None:

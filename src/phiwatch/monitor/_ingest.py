@@ -25,6 +25,7 @@ import os
 import queue
 import secrets
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -367,9 +368,13 @@ def _write_parts(
     for cursor in cursors:
         idle.put(cursor)
 
+    stopping = threading.Event()
+
     def write(number: int, source: _Source) -> _Part:
         cursor = idle.get()
         try:
+            if stopping.is_set():  # stopped before this file began: nothing to write
+                return _Part(source)
             target = parts_dir / str(number)
             query = _part_query(source, key, ingest_id, dict(mapping.actions))
             written = cursor.execute(
@@ -393,20 +398,42 @@ def _write_parts(
             idle.put(cursor)
 
     report("write", 0, len(sources))
-    pool = ThreadPoolExecutor(max_workers=workers)
+    prefix = f"phiwatch-ingest-{ingest_id}"
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=prefix)
     try:
         futures = [pool.submit(write, n, source) for n, source in enumerate(sources)]
         for done, _ in enumerate(as_completed(futures), start=1):
             report("write", done, len(sources))
         return [future.result() for future in futures]
     except BaseException:  # a file failed, or Ctrl-C: stop the others now, not file by file
-        for cursor in cursors:
-            cursor.interrupt()
+        stopping.set()
         raise
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=False, cancel_futures=True)
+        _join_writers(prefix, cursors, stopping)
         for cursor in cursors:
             cursor.close()
+
+
+def _join_writers(
+    prefix: str, cursors: list[duckdb.DuckDBPyConnection], stopping: threading.Event
+) -> None:
+    """Wait for every writer thread, interrupting their statements while stopping.
+
+    The pool's own shutdown does not wait for a thread that Ctrl-C caught while
+    it was being started (the pool had not recorded it yet), and an interrupt
+    sent before a statement begins does not stop it: such a thread went on
+    writing its part after the work folder was removed. So every thread of
+    this ingest is joined, and its cursor interrupted again until it ends.
+    """
+    for thread in threading.enumerate():
+        if not thread.name.startswith(prefix):
+            continue
+        while thread.is_alive():
+            if stopping.is_set():
+                for cursor in cursors:
+                    cursor.interrupt()
+            thread.join(0.05)
 
 
 def _part_problems(parts: list[_Part]) -> list[Problem]:
