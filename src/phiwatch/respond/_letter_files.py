@@ -27,13 +27,13 @@ from phiwatch.respond._letters import (
     LetterFacts,
     LetterRenderer,
     check_incident_translations,
-    check_translations,
     load_letter_facts,
     notice_language,
+    one_language_facts,
     recipient_context,
 )
 from phiwatch.respond._pdf import html_to_pdf
-from phiwatch.respond._wording import ENGLISH, check_language
+from phiwatch.respond._wording import check_language
 from phiwatch.store import Store
 
 Progress = Callable[[int], None]
@@ -164,9 +164,9 @@ def write_proof(
     In English, or in ``language`` (``es``): each language's letters are approved
     on their own proof.
     """
-    chosen = check_language(language) or ENGLISH
-    letter = load_letter_facts(store, incident_id, letter_date=letter_date)
-    check_translations(letter, {chosen: 1})
+    letter, chosen = one_language_facts(
+        store, incident_id, letter_date=letter_date, language=language
+    )
     pages = sample_letters(settings, letter, chosen)
     write_file(target, html_to_pdf(_joined(pages)))
     return {

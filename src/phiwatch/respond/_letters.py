@@ -35,6 +35,7 @@ from phiwatch.respond._wording import (
     ENGLISH,
     LANGUAGES,
     WORDINGS,
+    check_language,
     letter_language,
     template_name,
 )
@@ -345,3 +346,15 @@ def load_letter_facts(
         elements=tuple(scope["elements"]),
         letter_date=letter_date or date.today(),
     )
+
+
+def one_language_facts(
+    store: Store, incident_id: int, *, letter_date: date | None, language: str | None
+) -> tuple[LetterFacts, str]:
+    """An incident's letter facts for a text written in one language (English unless
+    ``language`` says otherwise: a proof, a public notice), refused when that language's
+    versions of the free-text facts are not set."""
+    chosen = check_language(language) or ENGLISH
+    letter = load_letter_facts(store, incident_id, letter_date=letter_date)
+    check_translations(letter, {chosen: 1})
+    return letter, chosen

@@ -233,6 +233,7 @@ def write_mailhouse(
     renderer = LetterRenderer(settings)
     # Rendered (and checked for the required elements) before the long part, written after
     # it for the languages that letters went out in: no count of languages beforehand.
+    offered = [requested] if requested else LANGUAGES
     pages = {
         chosen: {
             variant: renderer.letter(
@@ -240,7 +241,7 @@ def write_mailhouse(
             )
             for variant in VARIANTS
         }
-        for chosen in sorted({ENGLISH, requested} if requested else set(LANGUAGES))
+        for chosen in {ENGLISH, *offered}
         if templates and not letter.facts.missing_translation(chosen)
     }
     count = workers if workers is not None else _worker_count(store, incident_id)
@@ -266,7 +267,7 @@ def write_mailhouse(
                     variants, languages, unreachable = _rows(
                         csv.writer(handle), chunks, progress, requested
                     )
-        for chosen in sorted({ENGLISH} | set(languages)) if templates else ():
+        for chosen in sorted({ENGLISH, *languages}) if templates else ():
             for variant, html in pages[chosen].items():
                 page, pdf = (template_file(variant, chosen, e) for e in ("html", "pdf"))
                 (folder / page).write_text(html, encoding="utf-8")

@@ -15,31 +15,14 @@ from typing import Any
 
 from phiwatch.config import Settings
 from phiwatch.respond._deadlines import MEDIA_THRESHOLD, SUBSTITUTE_THRESHOLD
-from phiwatch.respond._letters import (
-    ELEMENT_ORDER,
-    LetterFacts,
-    LetterRenderer,
-    check_translations,
-    load_letter_facts,
-)
+from phiwatch.respond._letters import ELEMENT_ORDER, LetterRenderer, one_language_facts
 from phiwatch.respond._scope import compute_scope, latest_scope
-from phiwatch.respond._wording import ENGLISH, WORDINGS, check_language, template_name
+from phiwatch.respond._wording import WORDINGS, template_name
 from phiwatch.store import Store
 
 
 def _scope(store: Store, incident_id: int) -> dict[str, Any]:
     return latest_scope(store, incident_id) or compute_scope(store, incident_id)
-
-
-def _notice_facts(
-    store: Store, incident_id: int, letter_date: date | None, language: str | None
-) -> tuple[LetterFacts, str]:
-    """The incident's facts and the notice's language (English unless ``language`` says
-    otherwise), refused when that language's versions of the facts are not set."""
-    chosen = check_language(language) or ENGLISH
-    letter = load_letter_facts(store, incident_id, letter_date=letter_date)
-    check_translations(letter, {chosen: 1})
-    return letter, chosen
 
 
 def substitute_notice(
@@ -54,7 +37,9 @@ def substitute_notice(
 
     In English, or in ``language`` (``es``): a web site serving Spanish speakers posts both.
     """
-    letter, chosen = _notice_facts(store, incident_id, letter_date, language)
+    letter, chosen = one_language_facts(
+        store, incident_id, letter_date=letter_date, language=language
+    )
     scope = _scope(store, incident_id)
     unreachable = int(scope["unreachable"])
     owed = unreachable >= SUBSTITUTE_THRESHOLD
@@ -82,7 +67,9 @@ def media_notice(
 
     In English, or in ``language`` (``es``), for the Spanish-language outlets of a state.
     """
-    letter, chosen = _notice_facts(store, incident_id, letter_date, language)
+    letter, chosen = one_language_facts(
+        store, incident_id, letter_date=letter_date, language=language
+    )
     wording = WORDINGS[chosen]
     scope = _scope(store, incident_id)
     by_state: dict[str, int] = scope["by_state"]
