@@ -2,7 +2,9 @@
 
 Each measurement runs in its own process, so peak RSS is that process's own
 (from wait4). The floor is DuckDB reading the same files and writing them to
-Parquet with no checks, no identity, no pseudonyms, in the same run.
+Parquet with no checks, no identity, no pseudonyms, in the same run. CSV is
+measured twice by default: identified by its ACCESS_ID column and patient (the
+built-in mapping), and by the hash of the whole row (an export without ids).
 
     python benchmarks/monitor_ingest.py                    # simulate an input, measure both formats
     python benchmarks/monitor_ingest.py --input DIR --format ndjson --files 19   # ~5 GB of NDJSON
@@ -29,9 +31,14 @@ import json, sys, time
 from pathlib import Path
 from phiwatch.config import load_settings
 from phiwatch.monitor import ingest
+from phiwatch.monitor.readers import EPIC, CsvMapping
 settings = load_settings(environ={}, data_dir=sys.argv[1], secret_key="b" * 48)
+# "row": identify each CSV record by the keyed hash of all its fields, as for an
+# export without an access id column; "id": by its ACCESS_ID (the built-in mapping)
+columns = {k: v for k, v in EPIC.columns.items() if sys.argv[2] == "id" or k != "id"}
+mapping = CsvMapping(columns=columns, name="bench")
 started = time.perf_counter()
-result = ingest(settings, [Path(p) for p in sys.argv[2:]])
+result = ingest(settings, [Path(p) for p in sys.argv[3:]], mapping=mapping)
 print(json.dumps({"events": result.added, "seconds": time.perf_counter() - started}))
 """
 
@@ -74,17 +81,20 @@ def _simulate(folder: Path) -> None:
     simulate_hospital(config, folder)
 
 
-def measure(files: list[str], fmt: str, work: Path) -> dict[str, float]:
+def measure(files: list[str], fmt: str, work: Path, identity: str = "id") -> dict[str, float]:
     size = sum(os.path.getsize(f) for f in files) / 2**20
     floor, floor_s, floor_rss, floor_cpu = _run(
         FLOOR, [fmt, str(work / f"floor-{fmt}.parquet"), *files]
     )
-    ours, ours_s, ours_rss, ours_cpu = _run(INGEST, [str(work / f"data-{fmt}"), *files])
+    data_dir = str(work / f"data-{fmt}-{identity}")
+    ours, ours_s, ours_rss, ours_cpu = _run(INGEST, [data_dir, identity, *files])
     assert ours["events"] == floor["events"] or fmt == "ndjson", (ours, floor)
     work_s, floor_work_s = ours["seconds"], floor["seconds"]
+    label = " (row-hash identity)" if fmt == "csv" and identity == "row" else ""
     rate, floor_rate = ours["events"] / work_s, floor["events"] / floor_work_s
     print(
-        f"monitor_ingest {fmt}: {len(files)} files, {size:,.0f} MiB, {ours['events']:,.0f} events "
+        f"monitor_ingest {fmt}{label}: {len(files)} files, {size:,.0f} MiB, "
+        f"{ours['events']:,.0f} events "
         f"in {work_s:.2f} s = {rate:,.0f} events/s, peak RSS {ours_rss:,.0f} MiB | "
         f"floor (DuckDB bare copy to Parquet) {floor_work_s:.2f} s = {floor_rate:,.0f} rows/s, "
         f"peak RSS {floor_rss:,.0f} MiB | ratio {work_s / floor_work_s:.2f}x the floor | "
@@ -105,6 +115,12 @@ def main() -> None:
     parser.add_argument("--input", type=Path, help="simulated hospital output (default: make one)")
     parser.add_argument("--format", choices=["csv", "ndjson", "both"], default="both")
     parser.add_argument("--files", type=int, default=0, help="use only the first N files")
+    parser.add_argument(
+        "--identity",
+        choices=["id", "row", "both"],
+        default="both",
+        help="CSV record identity: its ACCESS_ID column, the hash of the whole row, or both runs",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="phiwatch-bench-") as tmp:
         work = Path(tmp)
@@ -120,7 +136,9 @@ def main() -> None:
                 files = files[: args.files]
             if not files:
                 raise SystemExit(f"no {pattern} files under {source / 'events'}")
-            measure(files, fmt, work)
+            identities = ["id", "row"] if args.identity == "both" else [args.identity]
+            for identity in identities if fmt == "csv" else ["id"]:
+                measure(files, fmt, work, identity)
 
 
 if __name__ == "__main__":

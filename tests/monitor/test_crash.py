@@ -80,6 +80,27 @@ def test_kill_9_many_times(tmp_path: Path, seed: int) -> None:
     _kill_loop(tmp_path, kills=8, seed=seed)
 
 
+_DUMPS_THREADS_ON_SIGUSR1 = (
+    "import faulthandler, signal; faulthandler.register(signal.SIGUSR1, all_threads=True); "
+)
+
+
+def _wait_or_dump_threads(process: subprocess.Popen[bytes], timeout: float) -> bytes:
+    """The process's stderr once it ends; if it has not ended by ``timeout``, fail with
+    where each of its threads was (a CI run once timed out here with nothing to go on),
+    and kill it, so that it is not left running into later tests."""
+    try:
+        return process.communicate(timeout=timeout)[1]
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGUSR1)
+        time.sleep(1)
+        process.kill()
+        stderr = process.communicate()[1]
+        pytest.fail(
+            f"still running {timeout} s after Ctrl-C; its threads:\n{stderr.decode(errors='replace')}"
+        )
+
+
 def test_ctrl_c_stops_an_ingest_of_many_files_at_once(tmp_path: Path) -> None:
     """Ctrl-C stops every file being written, not after each one finishes, and commits nothing."""
     data_dir = tmp_path / "data"
@@ -91,7 +112,9 @@ def test_ctrl_c_stops_an_ingest_of_many_files_at_once(tmp_path: Path) -> None:
         link = tmp_path / f"copy{copy}.csv"
         os.link(first, link)
         files.append(str(link))
-    script = SCRIPT.replace("[Path(sys.argv[1])]", "[Path(p) for p in sys.argv[1:]]")
+    script = _DUMPS_THREADS_ON_SIGUSR1 + SCRIPT.replace(
+        "[Path(sys.argv[1])]", "[Path(p) for p in sys.argv[1:]]"
+    )
     process = subprocess.Popen(
         [sys.executable, "-c", script, *files],
         env=env,
@@ -105,7 +128,7 @@ def test_ctrl_c_stops_an_ingest_of_many_files_at_once(tmp_path: Path) -> None:
     assert process.poll() is None, "the ingest ended before it could be interrupted"
     interrupted = time.monotonic()
     process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=60)
+    stderr = _wait_or_dump_threads(process, timeout=60)
     # Waiting for every file took 10.6 s before; the margin is for a machine busy with other tests.
     assert time.monotonic() - interrupted < 4, "the ingest went on writing after Ctrl-C"
     assert b"KeyboardInterrupt" in stderr

@@ -19,8 +19,9 @@ from phiwatch.monitor import (
     pseudonym_key,
     pseudonymise,
 )
+from phiwatch.monitor._schema import LAKE_COLUMNS
 from phiwatch.monitor.readers import action_sql
-from tests.monitor.conftest import write_csv
+from tests.monitor.conftest import EPIC_HEADER, write_csv
 
 ROWS = [
     "2024-03-01 08:00:00,u1,p1,Chart Review Accessed,WS-01",
@@ -289,6 +290,56 @@ def test_event_ids_are_those_of_earlier_versions(tmp_path: Path) -> None:
     )
     # computed by the ingest of commit d9e2368 (one read_csv per file, a temp staging table)
     assert ids == [("61089daea9969ba8d291bedb9ab1e527",), ("4707c9a8c5d3811fa26a6ee98460047c",)]
+
+
+def test_an_access_id_column_with_the_patient_is_the_identity(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """An export that numbers its accesses is identified by number and patient, not by the row."""
+    header = "ACCESS_ID," + EPIC_HEADER
+    rows = [
+        "a-1,2024-03-01 08:00:00,u1,p1,Patient Search,WS-01",  # one search, two patients
+        "a-1,2024-03-01 08:00:00,u1,p2,Patient Search,WS-01",
+        ",2024-03-01 09:00:00,u2,p3,Chart Review Accessed,WS-02",  # no id: the row's hash
+        "a-2,2024-03-01 10:00:00,u3,,Login,WS-03",
+    ]
+    first = ingest(settings, [write_csv(tmp_path / "a.csv", rows, header=header)])
+    assert (first.added, first.duplicates) == (4, 0)
+    found = (
+        Lake.of(settings)
+        .connect()
+        .execute("SELECT event_id, patient_count FROM events ORDER BY recorded, patient_pseudonym")
+        .fetchall()
+    )
+    assert len({event_id for event_id, _ in found}) == 4
+    assert not {"a-1", "a-2"} & {event_id for event_id, _ in found}  # keyed, not in clear
+    assert [count for _, count in found] == [1, 1, 1, 0]
+    # A later export of the same accesses, padded and with another workstation, adds only
+    # the new one: the identity is the id and patient, not every field of the row.
+    later = [
+        " a-1 ,2024-03-01 08:00:00,u1, p1 ,Patient Search,WS-99",
+        "a-1,2024-03-01 08:00:00,u1,p2,Patient Search,WS-01",
+        ",2024-03-01 09:00:00,u2,p3,Chart Review Accessed,WS-02",
+        "a-2,2024-03-01 10:00:00,u3,,Login,WS-03",
+        "a-3,2024-03-01 11:00:00,u1,p1,Login,WS-01",
+    ]
+    second = ingest(settings, [write_csv(tmp_path / "b.csv", later, header=header)])
+    assert (second.added, second.duplicates) == (1, 4)
+
+
+def test_lake_text_columns_read_as_text(settings: Settings, tmp_path: Path) -> None:
+    """Per-part constants (file name, format, ingest id) are written as the strings they are."""
+    ingest(settings, [write_csv(tmp_path / "o'brien export.csv", ROWS)])
+    connection = Lake.of(settings).connect()
+    types = connection.execute("SELECT column_name, column_type FROM (DESCRIBE events)").fetchall()
+    assert types == list(LAKE_COLUMNS)
+    constants = connection.execute(
+        "SELECT DISTINCT source, source_format, outcome, ingest_id FROM events"
+    ).fetchall()
+    assert len(constants) == 1
+    assert constants[0][:3] == ("o'brien export.csv", "csv", "0")
+    manifest = Lake.of(settings).manifests()[0]
+    assert constants[0][3] == manifest.ingest_id
 
 
 def test_files_with_different_headers_in_one_ingest(settings: Settings, tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ from phiwatch.config import Settings
 from phiwatch.errors import InputError
 from phiwatch.monitor._person_keys import hash_sources
 from phiwatch.monitor._pseudonym import pseudonym_key, pseudonymise
+from phiwatch.monitor._schema import sql_text
 from phiwatch.security import FieldCipher, KeyedHash, enable_field_encryption
 from phiwatch.store import Store
 from phiwatch.store.models.monitor import (
@@ -203,10 +204,6 @@ def _context_files(paths: Iterable[Path]) -> list[Path]:
     return sorted(found, key=lambda p: _ORDER.index(p.name.lower()))
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _rows(connection: duckdb.DuckDBPyConnection, sql: str) -> Iterator[dict[str, Any]]:
     result = connection.execute(sql)
     names = [d[0] for d in result.description]
@@ -217,9 +214,9 @@ def _rows(connection: duckdb.DuckDBPyConnection, sql: str) -> Iterator[dict[str,
 
 def _read_fhir(connection: duckdb.DuckDBPyConnection, path: Path) -> Iterator[dict[str, Any]]:
     _kind, columns, select = _FHIR[path.name.lower()]
-    spec = "{" + ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in columns.items()) + "}"
+    spec = "{" + ", ".join(f"{sql_text(k)}: {sql_text(v)}" for k, v in columns.items()) + "}"
     sql = (
-        f"SELECT {select} FROM read_json({_literal(str(path))}, "  # noqa: S608
+        f"SELECT {select} FROM read_json({sql_text(path)}, "  # noqa: S608
         f"format = 'newline_delimited', columns = {spec})"
     )
     try:
@@ -243,7 +240,7 @@ def _locate_bad_json(path: Path) -> InputError:
 
 
 def _read_csv(connection: duckdb.DuckDBPyConnection, path: Path) -> Iterator[dict[str, Any]]:
-    sql = f"SELECT * FROM read_csv({_literal(str(path))}, header = true, all_varchar = true)"  # noqa: S608
+    sql = f"SELECT * FROM read_csv({sql_text(path)}, header = true, all_varchar = true)"  # noqa: S608
     try:
         yield from _rows(connection, sql)
     except duckdb.Error as exc:

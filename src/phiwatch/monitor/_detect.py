@@ -35,6 +35,7 @@ from phiwatch.monitor._detect_context import attach_context, attach_kin, context
 from phiwatch.monitor._detector_file import REQUIRED_COLUMNS, Detector
 from phiwatch.monitor._explain import explain
 from phiwatch.monitor._lake import Lake, Manifest
+from phiwatch.monitor._schema import sql_text
 from phiwatch.security import enable_field_encryption
 from phiwatch.store import Store
 from phiwatch.store.models.monitor import DetectionRun, DetectorWatermark
@@ -156,7 +157,7 @@ def connect_days(settings: Settings, days: list[date]) -> duckdb.DuckDBPyConnect
     connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     files = lake.files(days={d.isoformat() for d in days})
     if files:
-        listing = ", ".join("'" + str(p).replace("'", "''") + "'" for p in files)
+        listing = ", ".join(sql_text(p) for p in files)
         connection.execute(
             f"CREATE VIEW events AS SELECT * FROM read_parquet([{listing}])"  # noqa: S608
         )

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from phiwatch.errors import InputError
+from phiwatch.monitor._schema import sql_text
 
 DETECTORS_DIR = Path(__file__).resolve().parent / "detectors"
 
@@ -142,7 +143,7 @@ def _literal(value: ParamValue) -> str:
         return repr(value)
     if isinstance(value, list):
         return "(" + ", ".join(_literal(v) for v in value) + ")"
-    return "'" + value.replace("'", "''") + "'"
+    return sql_text(value)
 
 
 def render_params(query: str, params: dict[str, ParamValue], path: Path | str) -> str:

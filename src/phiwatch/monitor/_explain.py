@@ -20,6 +20,7 @@ from phiwatch.monitor._detect_config import ExplainRules
 from phiwatch.monitor._detect_context import attach_context
 from phiwatch.monitor._lake import Lake
 from phiwatch.monitor._pseudonym import pseudonym_key, pseudonymise
+from phiwatch.monitor._schema import sql_text
 from phiwatch.store import Store
 
 # (rank, reason) in the order they are tried; the text is what a privacy officer reads.
@@ -34,7 +35,7 @@ REASONS: tuple[tuple[int, str], ...] = (
 
 
 def _roles(values: list[str]) -> str:
-    quoted = ", ".join("'" + v.lower().replace("'", "''") + "'" for v in values)
+    quoted = ", ".join(sql_text(v.lower()) for v in values)
     return f"({quoted or 'NULL'})"
 
 

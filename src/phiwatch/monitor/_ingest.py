@@ -39,9 +39,9 @@ import duckdb
 
 from phiwatch.config import Settings
 from phiwatch.errors import InputError
-from phiwatch.monitor._lake import Lake
+from phiwatch.monitor._lake import Lake, fsync_path
 from phiwatch.monitor._pseudonym import pseudonym_key, pseudonym_sql
-from phiwatch.monitor._schema import LAKE_COLUMN_NAMES
+from phiwatch.monitor._schema import LAKE_COLUMN_NAMES, constant_text_sql, sql_text
 from phiwatch.monitor.readers import (
     EPIC,
     CsvMapping,
@@ -123,7 +123,7 @@ def _connect(work_dir: Path) -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect()
     connection.execute("SET enable_progress_bar = false")
     connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-    connection.execute(f"SET temp_directory = {_quoted(work_dir / 'spill')}")
+    connection.execute(f"SET temp_directory = {sql_text(work_dir / 'spill')}")
     connection.execute("SET preserve_insertion_order = false")
     connection.execute("SET TimeZone = 'UTC'")
     return connection
@@ -150,12 +150,8 @@ def _new_ingest_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%d%H%M%S") + "-" + secrets.token_hex(4)
 
 
-def _quoted(path: Path | str) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def _parquet_list(paths: Iterable[Path]) -> str:
-    return "[" + ", ".join(_quoted(p) for p in paths) + "]"
+    return "[" + ", ".join(sql_text(p) for p in paths) + "]"
 
 
 def _unique(files: list[Path]) -> list[Path]:
@@ -297,7 +293,8 @@ def _sources(
         report("read", done, len(fhir))
         found, target = stage_fhir(connection, path, len(sources), work)
         problems.extend(found)
-        sources.append(_Source(f"SELECT * FROM read_parquet({_quoted(target)}) WHERE _bad IS NULL"))  # noqa: S608
+        staged = f"SELECT * FROM read_parquet({sql_text(target)}) WHERE _bad IS NULL"  # noqa: S608
+        sources.append(_Source(staged))
     if fhir:
         report("read", len(fhir), len(fhir))
     return sources, problems
@@ -309,29 +306,41 @@ def _part_query(source: _Source, key: bytes, ingest_id: str, actions: dict[str, 
     The rows are materialised once (spilling beyond the memory limit), so the
     file is read once: the HMAC then runs once per distinct identifier of the
     source and is joined back, as is the action of each distinct CSV name.
+    CSV user, patient and action names are trimmed there too, once per
+    distinct value rather than on every row (a blank one becomes NULL: the
+    row is then bad, or has no patient).
     """
+    csv = source.csv is not None
+
+    def cleaned(column: str) -> str:
+        return f"nullif(trim({column}), '')" if csv else column
+
     columns = ", ".join(
         {
             "day": "CAST(s.recorded AS DATE) AS day",
             "action": "coalesce(s.action, a.action) AS action",
+            "subtype": f"{'a.cleaned' if csv else 's.subtype'} AS subtype",
             "user_pseudonym": "pu.pseudonym AS user_pseudonym",
             "patient_pseudonym": "pp.pseudonym AS patient_pseudonym",
-            "ingest_id": f"'{ingest_id}' AS ingest_id",
+            "patient_count": "coalesce(s.patient_count, CAST(pp.pseudonym IS NOT NULL AS INTEGER))"
+            " AS patient_count",
+            "ingest_id": f"{constant_text_sql(ingest_id)} AS ingest_id",
         }.get(name, f"s.{name}")
         for name in LAKE_COLUMN_NAMES
     )
     return f"""
         WITH s AS MATERIALIZED ({source.select}),
         pu AS (
-            SELECT user_id, {pseudonym_sql(key, "user_id")} AS pseudonym
+            SELECT user_id, {pseudonym_sql(key, cleaned("user_id"))} AS pseudonym
             FROM (SELECT DISTINCT user_id FROM s WHERE user_id IS NOT NULL)
         ),
         pp AS (
-            SELECT patient_id, {pseudonym_sql(key, "patient_id")} AS pseudonym
+            SELECT patient_id, {pseudonym_sql(key, cleaned("patient_id"))} AS pseudonym
             FROM (SELECT DISTINCT patient_id FROM s WHERE patient_id IS NOT NULL)
         ),
         a AS (
-            SELECT subtype, {action_sql("subtype", actions)} AS action
+            SELECT subtype, {cleaned("subtype")} AS cleaned,
+                {action_sql("subtype", actions)} AS action
             FROM (SELECT DISTINCT subtype FROM s WHERE action IS NULL)
         )
         SELECT {columns}
@@ -378,11 +387,14 @@ def _write_parts(
             target = parts_dir / str(number)
             query = _part_query(source, key, ingest_id, dict(mapping.actions))
             written = cursor.execute(
-                f"COPY ({query}) TO {_quoted(target)} (FORMAT parquet, COMPRESSION {COMPRESSION}, "
+                f"COPY ({query}) TO {sql_text(target)} (FORMAT parquet, COMPRESSION {COMPRESSION}, "
                 "PARTITION_BY (day), WRITE_PARTITION_COLUMNS true, RETURN_STATS)"
             ).fetchall()
             part = _Part(source)
             for name, rows, _size, _footer, statistics, keys, *_ in written:
+                # Flushed now, while the other writers work, rather than one after
+                # another when the lake publishes (which then finds little to flush).
+                fsync_path(Path(name))
                 day = keys.get("day")
                 users = statistics.get('"user_pseudonym"', {})
                 part.add_file(
@@ -515,7 +527,7 @@ def _filtered_copy(
         )
         known = "ANTI JOIN known k ON s.event_id = k.event_id AND s.day = k.day"
     written = connection.execute(
-        f"COPY (SELECT s.* FROM {rows} {known}) TO {_quoted(out_dir)} "  # noqa: S608
+        f"COPY (SELECT s.* FROM {rows} {known}) TO {sql_text(out_dir)} "  # noqa: S608
         f"(FORMAT parquet, COMPRESSION {COMPRESSION}, PARTITION_BY (day), "
         "WRITE_PARTITION_COLUMNS true, OVERWRITE_OR_IGNORE true)"
     ).fetchall()

@@ -31,12 +31,13 @@ from typing import Any
 import duckdb
 
 from phiwatch.config import Settings
-from phiwatch.monitor._schema import LAKE_COLUMNS
+from phiwatch.monitor._schema import LAKE_COLUMNS, sql_text
 
 _MANIFEST_SUFFIX = ".json"
 
 
-def _fsync_path(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Flush ``path`` (a file or a directory) to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -102,7 +103,7 @@ class Lake:
         """Define view ``name`` over the committed files on ``connection``."""
         files = self.files()
         if files:
-            listing = ", ".join("'" + str(p).replace("'", "''") + "'" for p in files)
+            listing = ", ".join(sql_text(p) for p in files)
             connection.execute(
                 f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet([{listing}])"  # noqa: S608
             )
@@ -160,7 +161,7 @@ class Lake:
         relative_files: list[str] = []
         touched_dirs: set[Path] = set()
         for number, source in enumerate(sorted(partitioned_dir.glob("day=*/*.parquet"))):
-            _fsync_path(source)
+            fsync_path(source)
             day_dir = self.events_dir / source.parent.name
             day_dir.mkdir(parents=True, exist_ok=True)
             target = day_dir / f"{ingest_id}-{number}.parquet"
@@ -168,7 +169,7 @@ class Lake:
             touched_dirs.add(day_dir)
             relative_files.append(f"{day_dir.name}/{target.name}")
         for directory in touched_dirs:
-            _fsync_path(directory)
+            fsync_path(directory)
         committed_at = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         manifest = Manifest(ingest_id, committed_at, tuple(relative_files), rows, summary)
         self.manifests_dir.mkdir(parents=True, exist_ok=True)
@@ -186,5 +187,5 @@ class Lake:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, final)  # the commit point
-        _fsync_path(self.manifests_dir)
+        fsync_path(self.manifests_dir)
         return manifest

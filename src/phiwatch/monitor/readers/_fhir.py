@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 
 from phiwatch.errors import InputError
-from phiwatch.monitor._schema import ACTIONS, utc_sql
+from phiwatch.monitor._schema import ACTIONS, sql_text, utc_sql
 from phiwatch.monitor.readers._problems import Problem
 
 _CODING = "STRUCT(system VARCHAR, code VARCHAR, display VARCHAR)"
@@ -43,10 +43,6 @@ AUDIT_EVENT_TYPE = (
     f"source STRUCT(site VARCHAR, observer {_REFERENCE})"
     ")"
 )
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def detect_shape(path: Path) -> str:
@@ -130,7 +126,7 @@ def _staged_select(resources: str, shape: str) -> str:
 
 
 def _resources_sql(path: Path, shape: str) -> str:
-    source = _literal(str(path))
+    source = sql_text(path)
     if shape == "ndjson":
         return (
             f"read_json({source}, format = 'newline_delimited', ignore_errors = true, "
@@ -150,8 +146,8 @@ def _copy(
 ) -> None:
     select = _staged_select(_resources_sql(source, shape), shape)
     connection.execute(
-        f"COPY (SELECT *, {_literal(str(name))} AS _file FROM ({select})) "  # noqa: S608
-        f"TO {_literal(str(target))} (FORMAT parquet, COMPRESSION snappy)"
+        f"COPY (SELECT *, {sql_text(name)} AS _file FROM ({select})) "  # noqa: S608
+        f"TO {sql_text(target)} (FORMAT parquet, COMPRESSION snappy)"
     )
 
 
@@ -182,7 +178,7 @@ def stage_fhir(
         _copy(connection, cleaned, "ndjson", target, path)
         return problems, target
     flagged = connection.execute(
-        f"SELECT count(*) FROM read_parquet({_literal(str(target))}) WHERE _bad IS NOT NULL"  # noqa: S608
+        f"SELECT count(*) FROM read_parquet({sql_text(target)}) WHERE _bad IS NOT NULL"  # noqa: S608
     ).fetchall()[0]
     if flagged[0]:
         return locate_problems(path, shape), target
