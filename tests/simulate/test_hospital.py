@@ -234,3 +234,35 @@ def test_languages_leave_the_rest_of_the_hospital_as_it_was(tmp_path: Path) -> N
         "patient_id", "family", "given", "gender", "birth_date", "line", "city", "state",
         "postal_code", "vip", "deceased",
     ]  # fmt: skip
+
+
+def test_evaluation_leaves_attacks_out_of_benign_accesses_in_either_format(
+    hospital: Path, tmp_path: Path
+) -> None:
+    """A CSV lake's event ids are keyed hashes, not the ids the labels name; its attack
+    accesses must still be left out of the benign ones, as they are from FHIR."""
+    from phiwatch.config import load_settings
+    from phiwatch.monitor import evaluate, load_context
+    from phiwatch.store import open_store
+
+    labels = hospital / "labels" / "incidents.ndjson"
+    attack_ids = {i for x in labels.read_text().splitlines() for i in json.loads(x)["event_ids"]}
+    benign = {}
+    for kind, pattern in (("csv", "*.csv"), ("fhir", "*.ndjson")):
+        settings = load_settings(environ={}, data_dir=str(tmp_path / kind), secret_key="k" * 40)
+        ingest(settings, sorted((hospital / "events").glob(pattern)))
+        store = open_store(settings)
+        try:
+            load_context(settings, store, [hospital / "context" / "csv"])
+            benign[kind] = evaluate(settings, store, labels)["benign_accesses"]
+        finally:
+            store.close()
+        if kind == "fhir":  # ids are the labels' here: count the attack accesses exactly
+            connection = Lake.of(settings).connect()
+            total, attacks = connection.execute(
+                "SELECT count(*), count(*) FILTER (WHERE event_id IN (SELECT unnest(?))) "
+                "FROM events WHERE patient_pseudonym IS NOT NULL",
+                [sorted(attack_ids)],
+            ).fetchall()[0]
+    assert benign["csv"] == benign["fhir"]
+    assert attacks > 100 and benign["fhir"] <= total - attacks

@@ -8,7 +8,10 @@ incident), time from the incident's first event to the first matching
 alert's evidence, and whether the alert came from the first detection run
 whose days cover the incident's start. On benign traffic: alerts that match
 no incident per 1,000 users per day, and the share of benign patient
-accesses the context explains.
+accesses the context explains. An access is an attack's when it is by the
+incident's account, on one of its patients, within its span: the lake's
+event ids cannot say so, since a CSV lake's ids are keyed hashes of the
+export's ids, not the ids the labels name.
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ class _Incident:
     user: str
     start: datetime
     end: datetime
-    event_ids: frozenset[str]
+    patients: frozenset[str]  # pseudonyms, as in the lake
 
 
 def _naive(text: str) -> datetime:
@@ -82,7 +85,9 @@ def read_labels(settings: Settings, path: Path) -> list[_Incident]:
                     user=pseudonymise(key, str(row["user_id"])),
                     start=_naive(row["start"]),
                     end=_naive(row["end"]),
-                    event_ids=frozenset(str(e) for e in row.get("event_ids", [])),
+                    patients=frozenset(
+                        pseudonymise(key, str(p)) for p in row.get("patient_ids", [])
+                    ),
                 )
             )
         except (ValueError, KeyError, TypeError):
@@ -100,8 +105,21 @@ def _matches(alert: Alert, incident: _Incident) -> bool:
     )
 
 
+def _attack_accesses(incidents: list[_Incident]) -> pa.Table:
+    """One row per (account, patient, span) an incident covers."""
+    rows = [(i.user, p, i.start, i.end) for i in incidents for p in sorted(i.patients)]
+    return pa.table(
+        {
+            "user_pseudonym": pa.array([r[0] for r in rows], pa.string()),
+            "patient_pseudonym": pa.array([r[1] for r in rows], pa.string()),
+            "start": pa.array([r[2] for r in rows], pa.timestamp("us")),
+            "end": pa.array([r[3] for r in rows], pa.timestamp("us")),
+        }
+    )
+
+
 def _explained_share(
-    settings: Settings, store: Store, config: DetectionConfig, attack_ids: set[str]
+    settings: Settings, store: Store, config: DetectionConfig, incidents: list[_Incident]
 ) -> tuple[float, int]:
     days = sorted(
         {
@@ -116,13 +134,13 @@ def _explained_share(
     try:
         attach_context(connection, store, first_day=min(days), last_day=max(days))
         explain(connection, config.explain)
-        connection.register(
-            "attack_ids", pa.table({"id": pa.array(sorted(attack_ids), pa.string())})
-        )
+        connection.register("attacks", _attack_accesses(incidents))
         explained, total = connection.execute(
-            "SELECT count(*) FILTER (WHERE reason IS NOT NULL), count(*) FROM access "
-            "WHERE patient_pseudonym IS NOT NULL "
-            "AND event_id NOT IN (SELECT id FROM attack_ids)"
+            "SELECT count(*) FILTER (WHERE a.reason IS NOT NULL), count(*) FROM access a "
+            "WHERE a.patient_pseudonym IS NOT NULL AND NOT EXISTS ("
+            "  SELECT 1 FROM attacks k WHERE k.user_pseudonym = a.user_pseudonym"
+            "  AND k.patient_pseudonym = a.patient_pseudonym"
+            "  AND a.recorded BETWEEN k.start AND k.end)"
         ).fetchall()[0]
     finally:
         connection.close()
@@ -185,8 +203,7 @@ def evaluate(
         lake.close()
     benign = [a for a in alerts if a.id not in matched]
     rate = 1000 * len(benign) / (users * day_count) if users and day_count else 0.0
-    attack_ids = set().union(*(i.event_ids for i in incidents)) if incidents else set()
-    share, benign_accesses = _explained_share(settings, store, config, attack_ids)
+    share, benign_accesses = _explained_share(settings, store, config, incidents)
     by_detector: dict[str, int] = {}
     for alert in benign:
         name = names.get(alert.detector_id, alert.detector_id)
