@@ -238,6 +238,27 @@ def test_bad_record_stops_the_ingest_naming_file_line_and_field(
     assert Lake.of(settings).files() == []  # nothing published, not even the good row
 
 
+def test_one_day_file_with_rows_missing_a_time_a_user_or_both(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Rows without a time stay out of the day the rest of their file falls on, and a row
+    missing both a time and a user is one bad row, not two."""
+    rows = [
+        ROWS[0],
+        ",u1,p1,Chart Review,WS",
+        "2024-03-01 10:00:00, ,p2,Chart Review,WS",
+        ", ,p3,Chart Review,WS",
+        ROWS[1],
+    ]
+    result = ingest(settings, [write_csv(tmp_path / "day.csv", rows)], skip_bad=True)
+    assert (result.added, result.rejected, result.duplicates) == (2, 3, 0)
+    assert result.days == ["2024-03-01"]
+    events = Lake.of(settings).connect().execute("SELECT count(*) FROM events").fetchone()
+    assert events == (2,)
+    again = ingest(settings, [write_csv(tmp_path / "whole.csv", [ROWS[0], ROWS[1]])])
+    assert (again.added, again.duplicates) == (0, 2)
+
+
 @pytest.mark.parametrize(("rows", "line", "column", "reason"), BAD_CASES)
 def test_skip_bad_quarantines_with_reason_and_keeps_the_rest(
     settings: Settings, tmp_path: Path, rows: list[str], line: int, column: str | None, reason: str
