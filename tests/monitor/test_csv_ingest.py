@@ -70,9 +70,17 @@ def test_reingest_same_and_overlapping_file_adds_nothing_twice(
     assert len(_events(settings)) == 5
 
 
-def test_duplicate_rows_in_one_batch_are_kept_once(settings: Settings, tmp_path: Path) -> None:
+@pytest.mark.parametrize("in_memory", [True, False], ids=["hashes-sorted", "duckdb-count"])
+def test_duplicate_rows_in_one_batch_are_kept_once(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_memory: bool
+) -> None:
+    """Both ways of finding a repeat: sorting the hashes, and (past the memory bound) DuckDB."""
+    if not in_memory:
+        monkeypatch.setattr("phiwatch.monitor._ingest.REPEAT_CHECK_IN_MEMORY", 2)
     result = ingest(settings, [write_csv(tmp_path / "a.csv", [ROWS[0], ROWS[0], ROWS[1]])])
     assert (result.added, result.duplicates) == (2, 1)
+    apart = ingest(settings, [write_csv(tmp_path / "b.csv", ROWS[2:5])])
+    assert (apart.added, apart.duplicates) == (3, 0)
 
 
 def test_lake_holds_keyed_pseudonyms_not_identifiers(settings: Settings, tmp_path: Path) -> None:
