@@ -289,7 +289,7 @@ def csv_select(scan: CsvScan, key: bytes, rejects: str) -> str:
             CAST({col("query_count")} AS INTEGER) AS query_count,
             CAST(NULL AS INTEGER) AS patient_count,
             {constant_text_sql("csv")} AS source_format
-        FROM read_csv({sql_text(str(scan.file))}, {", ".join(options)})
+        FROM read_csv({sql_text(scan.file)}, {", ".join(options)})
     """  # noqa: S608
 
 
