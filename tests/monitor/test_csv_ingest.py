@@ -19,6 +19,7 @@ from phiwatch.monitor import (
     pseudonym_key,
     pseudonymise,
 )
+from phiwatch.monitor._ingest import _DayCount, _per_day
 from phiwatch.monitor._schema import LAKE_COLUMNS
 from phiwatch.monitor.readers import action_sql
 from tests.monitor.conftest import EPIC_HEADER, write_csv
@@ -74,13 +75,54 @@ def test_reingest_same_and_overlapping_file_adds_nothing_twice(
 def test_duplicate_rows_in_one_batch_are_kept_once(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_memory: bool
 ) -> None:
-    """Both ways of finding a repeat: sorting the hashes, and (past the memory bound) DuckDB."""
+    """Both ways of finding a repeat: sorting the hashes, and (past the memory bound) DuckDB.
+
+    A repeat within one file, and across two files of one ingest (each file
+    is written by its own writer, which hands in its own hashes).
+    """
     if not in_memory:
-        monkeypatch.setattr("phiwatch.monitor._ingest.REPEAT_CHECK_IN_MEMORY", 2)
+        monkeypatch.setattr("phiwatch.monitor._repeats.IN_MEMORY", 1)
     result = ingest(settings, [write_csv(tmp_path / "a.csv", [ROWS[0], ROWS[0], ROWS[1]])])
     assert (result.added, result.duplicates) == (2, 1)
-    apart = ingest(settings, [write_csv(tmp_path / "b.csv", ROWS[2:5])])
-    assert (apart.added, apart.duplicates) == (3, 0)
+    apart = ingest(settings, [write_csv(tmp_path / "b.csv", ROWS[2:4])])
+    assert (apart.added, apart.duplicates) == (2, 0)
+    across = ingest(
+        settings,
+        [write_csv(tmp_path / "c.csv", ROWS[4:]), write_csv(tmp_path / "d.csv", ROWS[4:])],
+    )
+    assert (across.added, across.duplicates) == (1, 1)
+    assert len(_events(settings)) == 5
+
+
+@pytest.mark.parametrize("per_day", [True, False], ids=["copy-per-day", "partitioned-copy"])
+def test_both_ways_of_writing_a_part_file_each_row_under_its_day(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, per_day: bool
+) -> None:
+    """A file whose six days are mixed, written either way: each good row once, in its day."""
+    monkeypatch.setattr("phiwatch.monitor._ingest._per_day", lambda _counts: per_day)
+    rows = [
+        f"2024-03-0{1 + i % 6} {i % 24:02d}:00:00,u{i % 3},p{i},Chart Review Accessed,WS-01"
+        for i in range(60)
+    ]
+    bad = ["2024-03-02 08:00:00, ,p1,Chart Review Accessed,WS-01"]  # a blank user
+    result = ingest(settings, [write_csv(tmp_path / "mixed.csv", rows + bad)], skip_bad=True)
+    assert (result.added, result.rejected) == (60, 1)
+    assert result.days == [f"2024-03-0{d}" for d in range(1, 7)]
+    lake = Lake.of(settings)
+    for path in lake.files():
+        days = duckdb.sql(f"SELECT DISTINCT CAST(day AS VARCHAR) FROM '{path}'").fetchall()
+        assert days == [(path.parent.name.removeprefix("day="),)]
+    counts = lake.connect().execute("SELECT count(*) FROM events GROUP BY day").fetchall()
+    assert sorted(counts) == [(10,)] * 6
+
+
+def test_a_copy_per_day_only_while_the_days_keep_to_their_row_groups() -> None:
+    """In log order a day spans a row group or two; mixed, every day is in every group."""
+    in_order = [_DayCount(f"d{i}", 76_000, 76_000, 1 + i % 2) for i in range(30)]
+    mixed = [_DayCount(f"d{i}", 76_000, 76_000, 19) for i in range(30)]
+    assert _per_day(in_order)
+    assert not _per_day(mixed)
+    assert _per_day([_DayCount("d", 10, 10, 1)])
 
 
 def test_lake_holds_keyed_pseudonyms_not_identifiers(settings: Settings, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ share ``event_id`` and differ in ``patient_index``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 # (name, DuckDB type) in file order. Times are UTC, stored without a zone.
@@ -72,6 +73,11 @@ def utc_sql(expression: str) -> str:
 def sql_text(value: str | Path) -> str:
     """``value`` as a SQL string literal (file names, paths and names may hold quotes)."""
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def sql_text_list(values: Iterable[str | Path]) -> str:
+    """``values`` as a SQL list of string literals, e.g. the files for ``read_parquet``."""
+    return "[" + ", ".join(sql_text(v) for v in values) + "]"
 
 
 def constant_text_sql(value: str) -> str:
