@@ -110,7 +110,7 @@ def test_both_ways_of_writing_a_part_file_each_row_under_its_day(
     assert result.days == [f"2024-03-0{d}" for d in range(1, 7)]
     lake = Lake.of(settings)
     for path in lake.files():
-        days = duckdb.sql(f"SELECT DISTINCT CAST(day AS VARCHAR) FROM '{path}'").fetchall()
+        days = duckdb.execute(f"SELECT DISTINCT CAST(day AS VARCHAR) FROM '{path}'").fetchall()
         assert days == [(path.parent.name.removeprefix("day="),)]
     counts = lake.connect().execute("SELECT count(*) FROM events GROUP BY day").fetchall()
     assert sorted(counts) == [(10,)] * 6
