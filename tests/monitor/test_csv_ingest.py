@@ -288,6 +288,52 @@ def test_bad_record_stops_the_ingest_naming_file_line_and_field(
     assert Lake.of(settings).files() == []  # nothing published, not even the good row
 
 
+@pytest.mark.parametrize(("rows", "line", "column", "reason"), BAD_CASES)
+def test_files_read_together_still_name_the_file_and_line_of_a_bad_record(
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    rows: list[str],
+    line: int,
+    column: str | None,
+    reason: str,
+) -> None:
+    """Small files are read together as one source; a bad record in the second is its own."""
+    monkeypatch.setattr("phiwatch.monitor._ingest._group_bytes", lambda _scans: 1 << 40)
+    first = write_csv(tmp_path / "first.csv", ROWS[:2])
+    second = write_csv(tmp_path / "second.csv", [ROWS[2], *rows])
+    with pytest.raises(InputError) as caught:
+        ingest(settings, [first, second])
+    assert (caught.value.file, caught.value.line) == (str(second), line + 1)
+    assert caught.value.column == column
+    assert reason in caught.value.problem
+    skipped = ingest(settings, [first, second], skip_bad=True)
+    assert (skipped.added, skipped.rejected) == (3, 1)
+
+
+def test_files_read_together_keep_each_row_s_own_file_name(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The source column names each row's file, also for two files of the same name."""
+    monkeypatch.setattr("phiwatch.monitor._ingest._group_bytes", lambda _scans: 1 << 40)
+    (tmp_path / "b").mkdir()
+    files = [
+        write_csv(tmp_path / "a.csv", ROWS[:2]),
+        write_csv(tmp_path / "b.csv", ROWS[2:3]),
+        write_csv(tmp_path / "b" / "a.csv", ROWS[3:]),
+    ]
+    result = ingest(settings, files)
+    assert result.added == 5
+    assert len(Lake.of(settings).files()) == 3  # one source, so a file per day, not per file
+    sources = (
+        Lake.of(settings)
+        .connect()
+        .execute("SELECT source, count(*) FROM events GROUP BY source ORDER BY source")
+        .fetchall()
+    )
+    assert sources == [("a.csv", 4), ("b.csv", 1)]
+
+
 def test_one_day_file_with_rows_missing_a_time_a_user_or_both(
     settings: Settings, tmp_path: Path
 ) -> None:

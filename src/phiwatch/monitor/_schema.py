@@ -9,7 +9,7 @@ share ``event_id`` and differ in ``patient_index``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 # (name, DuckDB type) in file order. Times are UTC, stored without a zone.
@@ -80,13 +80,15 @@ def sql_text_list(values: Iterable[str | Path]) -> str:
     return "[" + ", ".join(sql_text(v) for v in values) + "]"
 
 
-def constant_text_sql(value: str) -> str:
+def constant_text_sql(value: str, among: Sequence[str] = ()) -> str:
     """SQL for a text that every row of a part shares (ingest id, file name, format).
 
-    Typed as a one-value ENUM: the Parquet file holds the same strings and
-    readers see VARCHAR, but DuckDB writes the column from the ENUM's own
-    dictionary instead of hashing every row's copy of the text, which made
-    four such columns about a tenth of a CSV ingest's CPU.
+    Typed as an ENUM of one value (or of ``among``, the values its rows may
+    share, such as the names of files read together): the Parquet file holds
+    the same strings and readers see VARCHAR, but DuckDB writes the column
+    from the ENUM's own dictionary instead of hashing every row's copy of the
+    text, which made four such columns about a tenth of a CSV ingest's CPU.
     """
     literal = sql_text(value)
-    return f"CAST({literal} AS ENUM({literal}))"
+    values = ", ".join(sql_text(v) for v in among) if among else literal
+    return f"CAST({literal} AS ENUM({values}))"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -229,8 +229,11 @@ def _cleaned(column: str) -> str:
     )
 
 
-def csv_select(scan: CsvScan, key: bytes, rejects: str) -> str:
+def csv_select(scan: CsvScan, key: bytes, rejects: str, together: Sequence[str] = ()) -> str:
     """SQL giving the staged columns of every row of ``scan``'s file.
+
+    ``together``: the names of the files whose rows are staged with these
+    (see ``_ingest._csv_groups``); the file-name column is typed to hold any.
 
     Rows DuckDB cannot read go to the reject tables ``<rejects>`` and
     ``<rejects>_scans`` of the connection that runs the query (see
@@ -269,7 +272,7 @@ def csv_select(scan: CsvScan, key: bytes, rejects: str) -> str:
         own_id = _cleaned(col("id"))
         by_id = source_id_sql(key, own_id, _cleaned(col("patient")))
         row_id = f"CASE WHEN {own_id} IS NULL THEN {row_id} ELSE {by_id} END"
-    source = col("source") if "source" in cols else constant_text_sql(scan.file.name)
+    source = col("source") if "source" in cols else constant_text_sql(scan.file.name, together)
     # User, patient and action names are trimmed once per distinct value, where
     # they are pseudonymised or mapped (see _ingest._part_query), not per row.
     return f"""
@@ -293,16 +296,25 @@ def csv_select(scan: CsvScan, key: bytes, rejects: str) -> str:
     """  # noqa: S608
 
 
-def empty_field_problems(scan: CsvScan, count: int) -> list[Problem]:
-    """Locate the ``count`` records of ``scan`` the query marked bad.
+def empty_field_problems(scans: Sequence[CsvScan], count: int) -> list[Problem]:
+    """Locate the ``count`` records of ``scans``' files the query marked bad.
 
     An empty required field, or a time not in the mapping's format: a
-    Python scan of the file finds them (it runs only when there are some).
+    Python scan of the files finds them (it runs only when there are some).
     """
-    located = _locate_empty_fields(scan.file, scan.mapping, list(scan.header))
+    located = [
+        problem
+        for scan in scans
+        for problem in _locate_empty_fields(scan.file, scan.mapping, list(scan.header))
+    ]
     if len(located) < count:
+        names = ", ".join(scan.file.name for scan in scans[1:])
+        within = f" (in this file or {names})" if names else ""
         located.append(
-            Problem(scan.file, f"{count - len(located)} record(s) with an unreadable time")
+            Problem(
+                scans[0].file,
+                f"{count - len(located)} record(s) with an unreadable time{within}",
+            )
         )
     return located
 
