@@ -274,7 +274,7 @@ def csv_select(scan: CsvScan, key: bytes, rejects: str, together: Sequence[str] 
         row_id = f"CASE WHEN {own_id} IS NULL THEN {row_id} ELSE {by_id} END"
     source = col("source") if "source" in cols else constant_text_sql(scan.file.name, together)
     # User, patient and action names are trimmed once per distinct value, where
-    # they are pseudonymised or mapped (see _ingest._part_query), not per row.
+    # they are pseudonymised or mapped (see _ingest._part_sql), not per row.
     return f"""
         SELECT
             {row_id} AS event_id,
