@@ -65,8 +65,9 @@ COMPRESSION = "snappy"
 _ROW_GROUP_ROWS = 122_880
 # Sources written at once: a cursor each, each holding its materialised rows.
 _MAX_WRITERS = 4
-# CSV read together as one source, at most (see _group_bytes).
+# CSV read together as one source, at most, and sources a writer at least (see _group_bytes).
 _GROUP_BYTES = 64 * 1024 * 1024
+_SOURCES_PER_WRITER = 2
 
 Progress = Callable[[str, int, int], None]
 
@@ -316,20 +317,24 @@ def _sources(
 
 
 def _group_bytes(scans: list[CsvScan]) -> int:
-    """How much CSV one source reads: a quarter of each writer's share, up to ``_GROUP_BYTES``.
+    """How much CSV one source reads: an equal share, ``_SOURCES_PER_WRITER`` a writer at least.
 
     Small files cost a source's fixed work each (its lookups, counts and a
     ``COPY`` for each of its days: 15% of a 76,000-row file's time), so
-    several are read together. Four sources a writer keep the writers busy
-    to the end; ``_GROUP_BYTES`` keeps a source's table within memory.
+    several are read together. Equal shares keep the writers busy to the end
+    (a last, smaller source left a core idle for a tenth of an ingest);
+    ``_GROUP_BYTES`` keeps a source's table within memory.
     """
     writers = max(1, min(os.cpu_count() or 1, _MAX_WRITERS))
     total = sum(scan.file.stat().st_size for scan in scans)
-    return min(_GROUP_BYTES, total // (4 * writers))
+    sources = writers * max(_SOURCES_PER_WRITER, -(-total // (writers * _GROUP_BYTES)))
+    return max(1, total // sources)
 
 
 def _csv_groups(scans: list[CsvScan], budget: int) -> list[list[CsvScan]]:
-    """``scans`` in order, consecutive files with the same columns together, up to ``budget`` bytes.
+    """``scans`` in order, consecutive files with the same columns together, about ``budget``
+    bytes a group: a file joins the group unless that takes it past ``budget`` by more than
+    half the file.
 
     Files read together share one mapping and one column list, so that their
     rows stage into one table.
@@ -341,7 +346,7 @@ def _csv_groups(scans: list[CsvScan], budget: int) -> list[list[CsvScan]]:
         last = groups[-1] if groups else None
         if (
             last is not None
-            and size + grows <= budget
+            and size + grows / 2 <= budget
             and (scan.header, scan.mapping) == (last[0].header, last[0].mapping)
         ):
             last.append(scan)

@@ -57,10 +57,11 @@ class RowHashes:
                 self._arrays.append(hashes)
 
     def repeat(self) -> bool:
-        """Whether two of the hashes handed in are equal (one sort: 0.06 s for 4.6 M)."""
+        """Whether two of the hashes handed in are equal (0.06-0.2 s for 4.6 M)."""
         if not self._arrays:
             return False
-        values = np.sort(np.concatenate(self._arrays))
+        values = np.concatenate(self._arrays)
+        values.sort()  # in place: a second copy of the hashes cost as much as the sort
         return bool(np.any(values[1:] == values[:-1]))
 
 
