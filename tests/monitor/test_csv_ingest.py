@@ -118,11 +118,11 @@ def test_both_ways_of_writing_a_part_file_each_row_under_its_day(
 
 def test_a_copy_per_day_only_while_the_days_keep_to_their_row_groups() -> None:
     """In log order a day spans a row group or two; mixed, every day is in every group."""
-    in_order = [_DayCount(f"d{i}", 76_000, 76_000, 1 + i % 2) for i in range(30)]
-    mixed = [_DayCount(f"d{i}", 76_000, 76_000, 19) for i in range(30)]
+    in_order = [_DayCount(f"d{i}", 76_000, 1 + i % 2) for i in range(30)]
+    mixed = [_DayCount(f"d{i}", 76_000, 19) for i in range(30)]
     assert _per_day(in_order)
     assert not _per_day(mixed)
-    assert _per_day([_DayCount("d", 10, 10, 1)])
+    assert _per_day([_DayCount("d", 10, 1)])
 
 
 def test_lake_holds_keyed_pseudonyms_not_identifiers(settings: Settings, tmp_path: Path) -> None:
@@ -537,6 +537,21 @@ def test_empty_action_name_is_a_read(settings: Settings, tmp_path: Path) -> None
         ("R", None),
         ("E", "Print Patient Summary"),
     ]
+
+
+@pytest.mark.parametrize("per_day", [True, False], ids=["copy-per-day", "partitioned-copy"])
+def test_a_day_whose_every_row_is_bad_leaves_no_file(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, per_day: bool
+) -> None:
+    """Its day is counted before the users are known to be blank: its empty write is undone."""
+    monkeypatch.setattr("phiwatch.monitor._ingest._per_day", lambda _counts: per_day)
+    rows = [ROWS[0], "2024-03-02 10:00:00, ,p9,Chart Review,WS-01", ROWS[4]]
+    result = ingest(settings, [write_csv(tmp_path / "a.csv", rows)], skip_bad=True)
+    assert (result.added, result.rejected) == (2, 1)
+    assert result.days == ["2024-03-01", "2024-03-03"]
+    lake = Lake.of(settings)
+    assert sorted(p.parent.name for p in lake.files()) == ["day=2024-03-01", "day=2024-03-03"]
+    assert not list((lake.root / "staging").glob("*"))
 
 
 def test_bad_rows_of_a_file_spanning_days_are_left_out_day_by_day(

@@ -28,7 +28,7 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -42,7 +42,7 @@ from phiwatch.config import Settings
 from phiwatch.errors import InputError
 from phiwatch.monitor._lake import Lake, fsync_path
 from phiwatch.monitor._pseudonym import pseudonym_key, pseudonym_sql
-from phiwatch.monitor._repeats import IDENTITY_HASH, RowHashes, files_may_repeat
+from phiwatch.monitor._repeats import RowHashes, files_may_repeat, identity_hash
 from phiwatch.monitor._schema import LAKE_COLUMN_NAMES, constant_text_sql, sql_text, sql_text_list
 from phiwatch.monitor.readers import (
     EPIC,
@@ -50,6 +50,7 @@ from phiwatch.monitor.readers import (
     CsvScan,
     Problem,
     action_sql,
+    csv_constants,
     csv_read_problems,
     csv_scan,
     csv_select,
@@ -254,6 +255,7 @@ class _Source:
     select: str
     csv: tuple[CsvScan, ...] = ()
     rejects: tuple[str, ...] = ()
+    constants: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -269,11 +271,10 @@ class _Part:
 
 @dataclass(frozen=True)
 class _DayCount:
-    """One day of a materialised source: its rows, those with a user, and its row groups."""
+    """One day of a materialised source (None: rows without a time): its rows and row groups."""
 
     day: str | None
     rows: int
-    with_user: int
     row_groups: int
 
 
@@ -304,7 +305,7 @@ def _sources(
         select = " UNION ALL ".join(
             csv_select(scan, key, table, names) for scan, table in zip(group, rejects, strict=True)
         )
-        sources.append(_Source(select, tuple(group), rejects))
+        sources.append(_Source(select, tuple(group), rejects, csv_constants(group[0].mapping)))
     for done, path in enumerate(fhir):
         report("read", done, len(fhir))
         found, target = stage_fhir(connection, path, len(sources), work)
@@ -388,16 +389,20 @@ def _part_sql(
     def cleaned(column: str) -> str:
         return f"nullif(trim({column}), '')" if csv else column
 
+    def value(column: str) -> str:  # a staged column, or the constant left out of the table
+        return source.constants.get(column, f"s.{column}")
+
     columns = ", ".join(
         {
-            "action": "coalesce(s.action, a.action) AS action",
-            "subtype": f"{'a.cleaned' if csv else 's.subtype'} AS subtype",
-            "user_pseudonym": "pu.pseudonym AS user_pseudonym",
-            "patient_pseudonym": "pp.pseudonym AS patient_pseudonym",
-            "patient_count": "coalesce(s.patient_count, CAST(pp.pseudonym IS NOT NULL AS INTEGER))"
-            " AS patient_count",
-            "ingest_id": f"{constant_text_sql(ingest_id)} AS ingest_id",
-        }.get(column, f"s.{column}")
+            "action": f"coalesce({value('action')}, a.action)",
+            "subtype": "a.cleaned" if csv else "s.subtype",
+            "user_pseudonym": "pu.pseudonym",
+            "patient_pseudonym": "pp.pseudonym",
+            "patient_count": f"coalesce({value('patient_count')}, "
+            "CAST(pp.pseudonym IS NOT NULL AS INTEGER))",
+            "ingest_id": constant_text_sql(ingest_id),
+        }.get(column, value(column))
+        + f" AS {column}"
         for column in LAKE_COLUMN_NAMES
     )
     create = (
@@ -415,7 +420,7 @@ def _part_sql(
             staged,
             "subtype",
             f"{action_sql('subtype', actions)} AS action, {cleaned('subtype')} AS cleaned",
-            where="action IS NULL",
+            where=f"{value('action')} IS NULL",
         ),
     )
     # Good rows only: a time (so a day) and a user that is not blank.
@@ -424,18 +429,18 @@ def _part_sql(
         FROM {staged} s
         JOIN {users} pu ON s.user_id = pu.user_id AND pu.pseudonym IS NOT NULL
         LEFT JOIN {patients} pp ON s.patient_id = pp.patient_id
-        LEFT JOIN {names} a ON s.action IS NULL AND s.subtype IS NOT DISTINCT FROM a.subtype
+        LEFT JOIN {names} a
+            ON {value("action")} IS NULL AND s.subtype IS NOT DISTINCT FROM a.subtype
         WHERE s.day IS NOT NULL
     """  # noqa: S608
     counts = (
-        f"SELECT CAST(s.day AS VARCHAR), count(*), count(pu.pseudonym), "  # noqa: S608
-        f"count(DISTINCT s.rowid // {_ROW_GROUP_ROWS}) "
-        f"FROM {staged} s LEFT JOIN {users} pu ON s.user_id = pu.user_id GROUP BY s.day"
+        f"SELECT CAST(day AS VARCHAR), count(*), count(DISTINCT rowid // {_ROW_GROUP_ROWS}) "  # noqa: S608
+        f"FROM {staged} GROUP BY day"
     )
     # Identities of the rows with a day and a user: those written, and any
     # whose user is blank (a repeat among those only costs the exact path).
     hashes = (
-        f"SELECT {IDENTITY_HASH} AS h FROM {staged} "  # noqa: S608
+        f"SELECT {identity_hash(value('patient_index'))} AS h FROM {staged} s "  # noqa: S608
         "WHERE day IS NOT NULL AND user_id IS NOT NULL"
     )
     return _PartSql((staged, users, patients, names), create, rows, counts, hashes)
@@ -446,7 +451,7 @@ def _lookup(table: str, staged: str, column: str, values: str, where: str = "") 
     condition = where or f"{column} IS NOT NULL"
     return (
         f"CREATE TEMP TABLE {table} AS SELECT {column}, {values} "  # noqa: S608
-        f"FROM (SELECT DISTINCT {column} FROM {staged} WHERE {condition})"
+        f"FROM (SELECT DISTINCT {column} FROM {staged} s WHERE {condition})"
     )
 
 
@@ -557,37 +562,43 @@ def _write_part(
             return _Part(source)
         cursor.execute(statement)
     counts = [
-        _DayCount(day, int(rows), int(with_user), int(groups))
-        for day, rows, with_user, groups in cursor.execute(sql.counts).fetchall()
+        _DayCount(day, int(rows), int(groups))
+        for day, rows, groups in cursor.execute(sql.counts).fetchall()
     ]
-    good = [c for c in counts if c.day is not None and c.with_user]
-    if good and _per_day(good):
-        for count in good:
+    days = [c for c in counts if c.day is not None]
+    written = 0
+    if days and _per_day(days):
+        for count in days:
             if stopping.is_set():
                 return _Part(source)
             path = target / f"day={count.day}" / "data_0.parquet"
             path.parent.mkdir(parents=True)
-            cursor.execute(
+            rows = cursor.execute(
                 f"COPY ({sql.rows} AND s.day = DATE {sql_text(str(count.day))}) TO "
                 f"{sql_text(path)} (FORMAT parquet, COMPRESSION {COMPRESSION})"
-            )
-            files.append(path)
-    elif good:
-        written = cursor.execute(
+            ).fetchall()[0][0]
+            if rows:
+                files.append(path)
+                written += int(rows)
+            else:  # every row of the day was bad (no user)
+                path.unlink()
+                path.parent.rmdir()
+    elif days:
+        stats = cursor.execute(
             f"COPY ({sql.rows}) TO {sql_text(target)} (FORMAT parquet, COMPRESSION {COMPRESSION}, "
             "PARTITION_BY (day), WRITE_PARTITION_COLUMNS true, RETURN_STATS)"
         ).fetchall()
-        files.extend(Path(row[0]) for row in written)
+        files.extend(Path(row[0]) for row in stats)
+        written = sum(int(row[1]) for row in stats)
     for path in files:
         # Flushed now, while the other writers work, rather than one after
         # another when the lake publishes (which then finds little to flush).
         fsync_path(path)
-    rows = sum(c.with_user for c in good)
-    if rows and hashes.reserve(rows):
+    if written and hashes.reserve(written):
         hashes.add(cursor.execute(sql.hashes).fetchnumpy()["h"])
     for table in sql.tables:
         cursor.execute(f"DROP TABLE {table}")
-    return _Part(source, files, rows, sum(c.rows for c in counts) - rows)
+    return _Part(source, files, written, sum(c.rows for c in counts) - written)
 
 
 def _per_day(counts: list[_DayCount]) -> bool:

@@ -28,8 +28,14 @@ from phiwatch.monitor._schema import sql_text_list
 # Rows whose hashes are kept and sorted in memory: 128 MiB of them.
 IN_MEMORY = 16_000_000
 
-# The identity hash, the same expression over a staged table and over lake files.
-IDENTITY_HASH = "hash(day, event_id, patient_index)"
+
+def identity_hash(patient_index: str = "patient_index") -> str:
+    """The identity hash, the same over a staged table and over lake files.
+
+    ``patient_index``: its SQL where the table has no such column (an INTEGER,
+    so that the hash is that of the column's value).
+    """
+    return f"hash(day, event_id, {patient_index})"
 
 
 class RowHashes:
@@ -68,7 +74,7 @@ class RowHashes:
 def files_may_repeat(connection: duckdb.DuckDBPyConnection, files: Iterable[Path]) -> bool:
     """Whether the written ``files`` may hold an event twice, counted by DuckDB."""
     row = connection.execute(
-        f"SELECT count(*) > count(DISTINCT {IDENTITY_HASH}) "  # noqa: S608
+        f"SELECT count(*) > count(DISTINCT {identity_hash()}) "  # noqa: S608
         f"FROM read_parquet({sql_text_list(files)})"
     ).fetchall()[0]
     return bool(row[0])
