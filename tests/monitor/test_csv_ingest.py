@@ -20,8 +20,8 @@ from phiwatch.monitor import (
     pseudonymise,
 )
 from phiwatch.monitor._ingest import _DayCount, _per_day
-from phiwatch.monitor._schema import LAKE_COLUMNS
-from phiwatch.monitor.readers import action_sql
+from phiwatch.monitor._schema import LAKE_COLUMNS, STAGED_COLUMNS
+from phiwatch.monitor.readers import action_sql, csv_constants, csv_scan, csv_select
 from tests.monitor.conftest import EPIC_HEADER, write_csv
 
 ROWS = [
@@ -114,6 +114,23 @@ def test_both_ways_of_writing_a_part_file_each_row_under_its_day(
         assert days == [(path.parent.name.removeprefix("day="),)]
     counts = lake.connect().execute("SELECT count(*) FROM events GROUP BY day").fetchall()
     assert sorted(counts) == [(10,)] * 6
+
+
+@pytest.mark.parametrize("extra", [{}, {"outcome": "OUTCOME", "query_count": "ROWS_SHOWN"}])
+def test_a_csv_source_stages_or_shares_every_staged_column_once(
+    tmp_path: Path, extra: dict[str, str]
+) -> None:
+    """Each staged column is read per row or shared by the source (csv_constants), never both."""
+    header = "ACCESS_TIME,USER_ID,PAT_ID,METRIC_NAME,WORKSTATION_ID,OUTCOME,ROWS_SHOWN"
+    mapping = EPIC.with_overrides(extra)
+    scan = csv_scan(write_csv(tmp_path / "a.csv", [], header=header), mapping)
+    select = csv_select(scan, b"k" * 32, "r")
+    staged = duckdb.execute(f"DESCRIBE {select}").fetchall()
+    per_row = {name for name, *_ in staged}
+    shared = set(csv_constants(scan.mapping))
+    assert not per_row & shared
+    assert per_row | shared == set(STAGED_COLUMNS) - {"_bad"}
+    assert ("outcome" in per_row) == bool(extra)
 
 
 def test_a_copy_per_day_only_while_the_days_keep_to_their_row_groups() -> None:

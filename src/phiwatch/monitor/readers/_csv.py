@@ -308,19 +308,16 @@ def csv_select(scan: CsvScan, key: bytes, rejects: str, together: Sequence[str] 
         "user_id": col("user"),
         "patient_id": col("patient"),
         "subtype": col("action"),
-        "outcome": _outcome_sql(col("outcome")) if "outcome" in cols else "",
         "network_address": _cleaned(col("network_address")),
         "workstation": _cleaned(col("workstation")),
         "department": _cleaned(col("department")),
         "source": source,
-        "query_count": f"CAST({col('query_count')} AS INTEGER)" if "query_count" in cols else "",
     }
-    constant = csv_constants(chosen)
-    selected = ", ".join(
-        f"{values[name]} AS {name}"
-        for name in STAGED_COLUMNS
-        if name in values and name not in constant
-    )
+    if "outcome" in cols:
+        values["outcome"] = _outcome_sql(col("outcome"))
+    if "query_count" in cols:
+        values["query_count"] = f"CAST({col('query_count')} AS INTEGER)"
+    selected = ", ".join(f"{values[name]} AS {name}" for name in STAGED_COLUMNS if name in values)
     return f"SELECT {selected} FROM read_csv({sql_text(scan.file)}, {', '.join(options)})"  # noqa: S608
 
 
