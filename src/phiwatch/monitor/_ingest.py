@@ -469,42 +469,16 @@ def _write_parts(
     One source per cursor, on as many cursors as there are cores (up to
     ``_MAX_WRITERS``): one partitioned ``COPY`` of everything at once cost up to
     twice the CPU, the most on inputs of many days. See :func:`_write_part`.
+    The writers get a database of their own, its pool sized to the cores they
+    leave: each writer runs its statements on its own thread as well, and a
+    pool of the default size beside them cost 12-15% more CPU on two cores.
     """
     cores = os.cpu_count() or 1
     workers = max(1, min(len(sources), cores, _MAX_WRITERS))
-    # The writers' own database, its pool sized to the cores they leave: each
-    # writer runs its statements on its own thread as well, and a pool of the
-    # default size beside them cost 12-15% more CPU on two cores.
-    writers = _connect(work / "spill-writers", threads=cores - workers + 1)
-    try:
-        return _write_sources(
-            writers, workers, sources, mapping, ingest_id, key, work, hashes, report
-        )
-    finally:
-        writers.close()
-
-
-def _write_sources(
-    database: duckdb.DuckDBPyConnection,
-    workers: int,
-    sources: list[_Source],
-    mapping: CsvMapping,
-    ingest_id: str,
-    key: bytes,
-    work: Path,
-    hashes: RowHashes,
-    report: Progress,
-) -> list[_Part]:
-    """Run :func:`_write_part` for every source, on ``workers`` cursors of ``database``."""
+    database = _connect(work / "spill-writers", threads=cores - workers + 1)
     cursors = [database.cursor() for _ in range(workers)]
-    for cursor in cursors:
-        set_csv_timezone(cursor, mapping)
     parts_dir = work / "parts"
-    parts_dir.mkdir()
     idle: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
-    for cursor in cursors:
-        idle.put(cursor)
-
     stopping = threading.Event()
 
     def write(number: int, source: _Source) -> _Part:
@@ -519,10 +493,14 @@ def _write_sources(
         finally:
             idle.put(cursor)
 
-    report("write", 0, len(sources))
     prefix = f"phiwatch-ingest-{ingest_id}"
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=prefix)
     try:
+        for cursor in cursors:
+            set_csv_timezone(cursor, mapping)
+            idle.put(cursor)
+        parts_dir.mkdir()
+        report("write", 0, len(sources))
         futures = [pool.submit(write, n, source) for n, source in enumerate(sources)]
         for done, _ in enumerate(as_completed(futures), start=1):
             report("write", done, len(sources))
@@ -535,6 +513,7 @@ def _write_sources(
         _join_writers(prefix, cursors, stopping)
         for cursor in cursors:
             cursor.close()
+        database.close()
 
 
 def _write_part(
