@@ -251,6 +251,17 @@ timezone = "America/New_York"
     assert row[2:] == ("U", "Cardiology", "10.0.0.5")
 
 
+def test_an_unknown_time_zone_in_the_mapping_stops_the_ingest_cleanly(
+    settings: Settings, tmp_path: Path
+) -> None:
+    mapping = CsvMapping(columns=EPIC.columns, timezone="Mars/Olympus_Mons")
+    with pytest.raises(InputError, match="unknown time zone 'Mars/Olympus_Mons'"):
+        ingest(settings, [write_csv(tmp_path / "a.csv", ROWS)], mapping=mapping)
+    lake = Lake.of(settings)
+    assert lake.files() == []
+    assert not list((lake.root / "staging").glob("*"))
+
+
 def test_cli_map_overrides_builtin_columns(cli, tmp_path: Path) -> None:
     csv_file = write_csv(
         tmp_path / "x.csv",
