@@ -362,6 +362,36 @@ def test_files_read_together_keep_each_row_s_own_file_name(
     assert sources == [("a.csv", 4), ("b.csv", 1)]
 
 
+def test_files_of_other_columns_or_none_read_among_others(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files read together must share their columns: others start a source of their own,
+    and a file with a header and no rows adds nothing."""
+    monkeypatch.setattr("phiwatch.monitor._ingest._group_bytes", lambda _scans: 1 << 40)
+    wider = EPIC_HEADER + ",DEPARTMENT"
+    files = [
+        write_csv(tmp_path / "a.csv", ROWS[:2]),
+        write_csv(tmp_path / "b.csv", [ROWS[2] + ",Cardiology"], header=wider),
+        write_csv(tmp_path / "c.csv", []),
+        write_csv(tmp_path / "d.csv", ROWS[3:]),
+    ]
+    result = ingest(settings, files)
+    assert (result.added, result.rejected) == (5, 0)
+    rows = (
+        Lake.of(settings)
+        .connect()
+        .execute("SELECT source, department FROM events ORDER BY recorded")
+        .fetchall()
+    )
+    assert rows == [
+        ("a.csv", None),
+        ("a.csv", None),
+        ("b.csv", "Cardiology"),
+        ("d.csv", None),
+        ("d.csv", None),
+    ]
+
+
 def test_one_day_file_with_rows_missing_a_time_a_user_or_both(
     settings: Settings, tmp_path: Path
 ) -> None:
