@@ -35,7 +35,7 @@ from phiwatch.monitor._detect_context import attach_context, attach_kin, context
 from phiwatch.monitor._detector_file import REQUIRED_COLUMNS, Detector
 from phiwatch.monitor._explain import explain
 from phiwatch.monitor._lake import Lake, Manifest
-from phiwatch.monitor._schema import sql_text
+from phiwatch.monitor._schema import sql_text_list
 from phiwatch.security import enable_field_encryption
 from phiwatch.store import Store
 from phiwatch.store.models.monitor import DetectionRun, DetectorWatermark
@@ -157,9 +157,8 @@ def connect_days(settings: Settings, days: list[date]) -> duckdb.DuckDBPyConnect
     connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     files = lake.files(days={d.isoformat() for d in days})
     if files:
-        listing = ", ".join(sql_text(p) for p in files)
         connection.execute(
-            f"CREATE VIEW events AS SELECT * FROM read_parquet([{listing}])"  # noqa: S608
+            f"CREATE VIEW events AS SELECT * FROM read_parquet({sql_text_list(files)})"  # noqa: S608
         )
     else:
         lake.attach(connection)

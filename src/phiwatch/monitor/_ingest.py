@@ -299,7 +299,8 @@ def _sources(
     scans = [
         csv_scan(path, mapping) for path, kind in zip(files, kinds, strict=True) if kind == "csv"
     ]
-    for group in _csv_groups(scans, _group_bytes(scans)):
+    sizes = [scan.file.stat().st_size for scan in scans]
+    for group in _csv_groups(scans, sizes, _group_bytes(sizes)):
         names = list(dict.fromkeys(scan.file.name for scan in group))  # an ENUM's values
         rejects = tuple(f"rejects_{len(sources)}_{n}" for n in range(len(group)))
         select = " UNION ALL ".join(
@@ -317,7 +318,7 @@ def _sources(
     return sources, problems
 
 
-def _group_bytes(scans: list[CsvScan]) -> int:
+def _group_bytes(sizes: list[int]) -> int:
     """How much CSV one source reads: an equal share, ``_SOURCES_PER_WRITER`` a writer at least.
 
     Small files cost a source's fixed work each (its lookups, counts and a
@@ -327,12 +328,12 @@ def _group_bytes(scans: list[CsvScan]) -> int:
     ``_GROUP_BYTES`` keeps a source's table within memory.
     """
     writers = max(1, min(os.cpu_count() or 1, _MAX_WRITERS))
-    total = sum(scan.file.stat().st_size for scan in scans)
+    total = sum(sizes)
     sources = writers * max(_SOURCES_PER_WRITER, -(-total // (writers * _GROUP_BYTES)))
     return max(1, total // sources)
 
 
-def _csv_groups(scans: list[CsvScan], budget: int) -> list[list[CsvScan]]:
+def _csv_groups(scans: list[CsvScan], sizes: list[int], budget: int) -> list[list[CsvScan]]:
     """``scans`` in order, consecutive files with the same columns together, about ``budget``
     bytes a group: a file joins the group unless that takes it past ``budget`` by more than
     half the file.
@@ -342,8 +343,7 @@ def _csv_groups(scans: list[CsvScan], budget: int) -> list[list[CsvScan]]:
     """
     groups: list[list[CsvScan]] = []
     size = 0
-    for scan in scans:
-        grows = scan.file.stat().st_size
+    for scan, grows in zip(scans, sizes, strict=True):
         last = groups[-1] if groups else None
         if (
             last is not None

@@ -31,7 +31,7 @@ from typing import Any
 import duckdb
 
 from phiwatch.config import Settings
-from phiwatch.monitor._schema import LAKE_COLUMNS, sql_text
+from phiwatch.monitor._schema import LAKE_COLUMNS, sql_text_list
 
 _MANIFEST_SUFFIX = ".json"
 
@@ -103,9 +103,9 @@ class Lake:
         """Define view ``name`` over the committed files on ``connection``."""
         files = self.files()
         if files:
-            listing = ", ".join(sql_text(p) for p in files)
             connection.execute(
-                f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet([{listing}])"  # noqa: S608
+                f"CREATE OR REPLACE VIEW {name} AS "  # noqa: S608
+                f"SELECT * FROM read_parquet({sql_text_list(files)})"
             )
         else:
             columns = ", ".join(f"CAST(NULL AS {kind}) AS {col}" for col, kind in LAKE_COLUMNS)

@@ -41,8 +41,8 @@ def identity_hash(patient_index: str = "patient_index") -> str:
 class RowHashes:
     """The identity hashes handed in by the writers, while they fit in memory."""
 
-    def __init__(self, limit: int | None = None) -> None:
-        self._limit = IN_MEMORY if limit is None else limit
+    def __init__(self) -> None:
+        self._limit = IN_MEMORY
         self._lock = threading.Lock()
         self._arrays: list[npt.NDArray[np.uint64]] = []
         self._rows = 0
