@@ -225,20 +225,30 @@ def merge_fields(variant: str, language: str = ENGLISH) -> dict[str, Any]:
 
 
 def _flat(text: str) -> str:
-    """Rendered HTML or text reduced to words, to look for the required elements in."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+    """Rendered HTML reduced to its words, to look for the required elements in."""
+    return _words(html.unescape(re.sub(r"<[^>]+>", " ", text)))
 
 
-def missing_elements(rendered: str, context: dict[str, Any]) -> list[str]:
-    """Which 164.404(c) elements a rendered letter (HTML or text) does not state.
+def _words(text: str) -> str:
+    """Plain text with its runs of white space made single spaces."""
+    return " ".join(text.split())
+
+
+def missing_elements(rendered: str, context: dict[str, Any], *, markup: bool = True) -> list[str]:
+    """Which 164.404(c) elements a rendered letter (HTML, or text with ``markup=False``)
+    does not state.
 
     The expected texts come from ``context``, so they are in the letter's
     language: a Spanish letter must state the Spanish facts, dates, PHI types
     and steps (an English sentence in it does not count). An empty expected
     text counts as missing, so a fact not given in the letter's language can
     never pass as present.
+
+    The facts are plain text, as typed: only the rendered letter is reduced
+    from markup, so a fact holding ``<`` or ``&`` (autoescaped in HTML, kept
+    as it is in a text letter) is found as written.
     """
-    body = _flat(rendered)
+    body = _flat(rendered) if markup else _words(rendered)
     wanted = {
         "what happened": [context["what_happened"]],
         "date of the breach": [context["breach_dates"]],
@@ -251,14 +261,14 @@ def missing_elements(rendered: str, context: dict[str, Any]) -> list[str]:
     missing = [
         name
         for name, texts in wanted.items()
-        if not texts or not all(_flat(t) and _flat(t) in body for t in texts)
+        if not texts or not all(_words(t) and _words(t) in body for t in texts)
     ]
     others = [
         c
         for c in (context["contact_email"], context["contact_web"], context["contact_postal"])
         if c
     ]
-    if not others or not any(_flat(c) in body for c in others):
+    if not others or not any(_words(c) in body for c in others):
         missing.append("e-mail address, web site or postal address")
     return missing
 
@@ -303,7 +313,7 @@ class LetterRenderer:
         Spanish), refused when it lacks a required element."""
         name = template_name(name, context.get("language", ENGLISH))
         rendered = self.render(name, context)
-        missing = missing_elements(rendered, context)
+        missing = missing_elements(rendered, context, markup=name.endswith(".html"))
         if missing:
             raise ConfigurationError(
                 f"template {name} leaves out what 164.404(c) requires: {', '.join(missing)}"

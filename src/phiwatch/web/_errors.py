@@ -3,8 +3,15 @@
 JSON errors look like ``{"ok": false, "error": "Not found", "errors": ["Not found"],
 "status": 404}``. Validation messages name the parameter and the problem, never
 the value that was sent (it may be a patient's name). Unexpected exceptions
-become a plain 500 with no detail; the log line names the route and the
-exception type only.
+become a plain 500 with no detail; the log line names the route (its
+template, ``/respond/incidents/{incident_id}/letter``, not the path, which can
+hold an identifier) and the exception type only.
+
+Starlette answers an exception it has no handler for and then raises it
+again, so that the server logs it: uvicorn would write the message and the
+traceback, either of which may hold PHI. ``ContainUnexpected`` sits inside
+Starlette's outermost layer and ends every exception there, after its one
+line.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from phiwatch.errors import ConflictError, InputError, NotFoundError, PhiwatchError
 from phiwatch.security import SignInThrottled
@@ -136,14 +144,62 @@ async def _phiwatch_error(request: Request, exc: Exception) -> Response:
         status = 409
     elif not isinstance(exc, InputError):
         status = 500
-    message = str(exc) if status != 500 else _REASONS[500]
-    return error_response(request, status, message)
+    if status == 500:  # a setting or template problem: the operator needs the line
+        log_unexpected(request.scope, exc)
+        return error_response(request, status, _REASONS[500])
+    return error_response(request, status, str(exc))
+
+
+def route_name(scope: Scope) -> str:
+    """The route a request matched, as declared (``/cases/{case_id}``), with its method."""
+    route = scope.get("route")
+    template = getattr(route, "path", None) if route is not None else None
+    return f"{scope.get('method', '?')} {template or '(no route)'}"
+
+
+def log_unexpected(scope: Scope, exc: BaseException) -> None:
+    """One line for an error the app did not expect: the route and the exception type.
+
+    Never the message, the path or the traceback's locals: any may hold PHI.
+    """
+    _log.error("unexpected %s in %s", type(exc).__name__, route_name(scope))
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
-    # Never the message or the traceback's locals: either may hold PHI.
-    _log.error("unexpected %s in %s %s", type(exc).__name__, request.method, request.url.path)
+    log_unexpected(request.scope, exc)
     return error_response(request, 500, _REASONS[500])
+
+
+class ContainUnexpected:
+    """Answer any exception a route raised with the plain 500, log it once, and stop it here."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def _send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, _send)
+        except Exception as exc:
+            log_unexpected(scope, exc)
+            if started:  # a streamed body broke off: nothing more can be said
+                return
+            request = Request(scope, receive)
+            try:
+                response = error_response(request, 500, _REASONS[500])
+            except Exception:  # the error page itself failed: the JSON shape needs nothing
+                response = JSONResponse(error_payload(500, _REASONS[500]), 500)
+            await response(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -152,3 +208,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(PhiwatchError, _phiwatch_error)
     app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(ContainUnexpected)
