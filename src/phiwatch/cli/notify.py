@@ -210,7 +210,8 @@ def reports_command(
     Example: phiwatch notify reports -f json
     """
     rows = notify.list_reports(store(), settings(), status=None if all_ else "open")
-    emit(rows, fmt, columns=["id", "created_at", "verdict", "status", "patient", "users", "events"])
+    columns = ["id", "created_at", "verdict", "status", "posts", "patient", "users", "events"]
+    emit(rows, fmt, columns=columns)
 
 
 @notify_app.command("watch-add")

@@ -9,11 +9,19 @@ subscription's link generation still matches (unsubscribing revokes links).
 monitor's case API was not available when this was built; see
 docs/notify.md). It names the events and the staff accounts by the lake's
 pseudonyms and keeps the patient's words encrypted.
+
+A link is one message about fixed accesses, so "that wasn't me" sent from it
+again while its report is open is the same report: the post is counted on it
+(``posts``, ``last_post_at``) and its words added, and no new alert is filed.
+Anyone holding the link could otherwise flood the review queue (five posts
+made five reports and five alerts). Once the review settles the report, a
+new post opens a new one: the patient disagrees with the outcome.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -29,6 +37,8 @@ from phiwatch.store.models.notify import OutboxMessage, PatientReport, Subscript
 
 VERDICTS = ("recognised", "not_me")
 MAX_WORDS = 4000
+# The words of every post to one report together; later posts beyond it are only counted.
+MAX_REPORT_WORDS = 4 * MAX_WORDS
 
 
 def _subscription(session: Any, claim: LinkClaim) -> Subscription:
@@ -38,10 +48,11 @@ def _subscription(session: Any, claim: LinkClaim) -> Subscription:
     return row  # type: ignore[no-any-return]
 
 
-def _message(session: Any, claim: LinkClaim) -> OutboxMessage:
-    row = session.scalar(
-        select(OutboxMessage).where(OutboxMessage.idempotency_key == claim.message_key)
-    )
+def _message(session: Any, claim: LinkClaim, *, lock: bool = False) -> OutboxMessage:
+    query = select(OutboxMessage).where(OutboxMessage.idempotency_key == claim.message_key)
+    # Locked while answering, so two posts from one link queue on PostgreSQL instead of
+    # both finding no open report (SQLite lets one writer at a time in any case).
+    row = session.scalar(query.with_for_update() if lock else query)
     if row is None or row.subscription_id != claim.subscription_id:
         raise NotFoundError(INVALID_LINK)
     return row  # type: ignore[no-any-return]
@@ -85,20 +96,27 @@ def answer_message(
         raise InputError(f"please keep it under {MAX_WORDS} characters", column="words")
     enable_field_encryption(store, settings)
     claim = verify_link(LinkSigner(settings).key, token, purpose="message")
+    reviews = patient_report_alerts(store) if verdict == "not_me" else {}
     with store.transaction() as session:
         subscription = _subscription(session, claim)
         if not subscription.active:
             raise NotFoundError(INVALID_LINK)
-        message = _message(session, claim)
+        message = _message(session, claim, lock=True)
         stored = json.loads(message.items or "{}")
         items = stored.get("items", [])
         if verdict == "not_me":
             items = [i for i in items if i.get("attention")] or items
+        event_ids = json.dumps(sorted({e for i in items for e in i.get("event_ids", [])}))
+        if verdict == "not_me":
+            again = _open_report(session, message.id, event_ids, reviews)
+            if again is not None:
+                _add_post(again, text)
+                return again.id
         report = PatientReport(
             message_id=message.id,
             patient_pseudonym=subscription.patient_pseudonym,
             verdict=verdict,
-            event_ids=json.dumps(sorted({e for i in items for e in i.get("event_ids", [])})),
+            event_ids=event_ids,
             user_pseudonyms=json.dumps(sorted({i["user"] for i in items if i.get("user")})),
             words=text,
             status="open" if verdict == "not_me" else "closed",
@@ -115,6 +133,39 @@ def answer_message(
                 event_ids=json.loads(report.event_ids),
             )
         return report.id
+
+
+def _open_report(
+    session: Any, message_id: int, event_ids: str, reviews: dict[str, list[dict[str, Any]]]
+) -> PatientReport | None:
+    """The link's open "that wasn't me" report about the same accesses, if there is one."""
+    candidates = session.scalars(
+        select(PatientReport)
+        .where(
+            PatientReport.message_id == message_id,
+            PatientReport.verdict == "not_me",
+            PatientReport.status == "open",
+            PatientReport.event_ids == event_ids,
+        )
+        .order_by(PatientReport.id.desc())
+    )
+    for report in candidates:
+        if _status(report, reviews.get(report_reference(report.id), [])) == "open":
+            return report  # type: ignore[no-any-return]
+    return None
+
+
+def _add_post(report: PatientReport, words: str | None) -> None:
+    """Count one more post on ``report`` and keep its words, up to ``MAX_REPORT_WORDS``."""
+    now = datetime.now(UTC)
+    report.posts = (report.posts or 1) + 1
+    report.last_post_at = now
+    if not words:
+        return
+    added = f"[{now:%Y-%m-%d %H:%M} UTC] {words}"
+    combined = f"{report.words}\n\n{added}" if report.words else added
+    if len(combined) <= MAX_REPORT_WORDS:
+        report.words = combined
 
 
 def unsubscribe_by_link(store: Store, settings: Settings, token: str) -> None:
@@ -159,6 +210,8 @@ def list_reports(
                 "events": json.loads(r.event_ids),
                 "words": r.words,
                 "message": r.message_id,
+                "posts": r.posts,
+                "last_post_at": r.last_post_at,
             }
             for r in session.scalars(query)
         ]

@@ -106,6 +106,9 @@ class PatientReport(Base):
     words: Mapped[str | None] = mapped_column(EncryptedText())
     status: Mapped[str] = mapped_column(String(12))  # open | closed (review queue)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # "That wasn't me" sent again from the same link while the report is open adds to it.
+    posts: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    last_post_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class WatchContact(Base):

@@ -69,6 +69,8 @@ def reports(
                 "users": [shown.get(u, _short(u)) for u in report["users"]],
                 "user_pseudonyms": report["users"],
                 "events": len(report["events"]),
+                "posts": report["posts"],
+                "last_post_at": report["last_post_at"],
                 "words": report["words"] if officer else None,
                 "alerts": [
                     a | {"user": shown.get(a["user_pseudonym"], _short(a["user_pseudonym"]))}
