@@ -1,14 +1,24 @@
 """Settings: where phiwatch keeps its data and how it reaches its services.
 
 Read, in increasing priority, from built-in defaults, a TOML file
-(``$PHIWATCH_CONFIG``, else ``<data dir>/phiwatch.toml`` when it exists) and
-``PHIWATCH_*`` environment variables. Settings are an explicit object passed
-down, never a global: tests build their own per test.
+(``$PHIWATCH_CONFIG``, else ``<data dir>/phiwatch.toml`` when it exists, the
+data dir being the one given to ``load_settings`` (``--data-dir``), else
+``$PHIWATCH_DATA_DIR``, else the platform's) and ``PHIWATCH_*`` environment
+variables. Settings are an explicit object passed down, never a global:
+tests build their own per test.
+
+The data directory holds PHI (the database, the lake, the master key), so
+what phiwatch creates there is private to its user: folders 0700, files
+0600 (:func:`private_dir`, :func:`private_file`). One that already exists
+with a wider mode is left as it is (the operator may share it with a group
+on purpose) but named, with its mode, in one warning line.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -19,6 +29,11 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from phiwatch.errors import ConfigurationError
 
 CONFIG_FILE_NAME = "phiwatch.toml"
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+_log = logging.getLogger("phiwatch")
+_warned: set[tuple[str, int]] = set()
 
 
 def default_data_dir() -> Path:
@@ -108,15 +123,21 @@ class Settings(BaseModel):
         return f"sqlite:///{self.data_dir / 'phiwatch.db'}"
 
 
-def _config_file(environ: dict[str, str]) -> Path | None:
+def config_file(environ: dict[str, str], data_dir: str | Path | None = None) -> Path | None:
+    """The settings file to read, in the documented order (docs/configuration.md):
+
+    1. ``$PHIWATCH_CONFIG`` (it must exist);
+    2. ``phiwatch.toml`` in the data directory, when it exists: ``data_dir``
+       (``--data-dir``), else ``$PHIWATCH_DATA_DIR``, else the platform's.
+    """
     explicit = environ.get("PHIWATCH_CONFIG")
     if explicit:
         path = Path(explicit).expanduser()
         if not path.is_file():
             raise ConfigurationError(f"PHIWATCH_CONFIG names {path}, which is not a file")
         return path
-    data_dir = Path(environ.get("PHIWATCH_DATA_DIR") or default_data_dir()).expanduser()
-    candidate = data_dir / CONFIG_FILE_NAME
+    folder = data_dir or environ.get("PHIWATCH_DATA_DIR") or default_data_dir()
+    candidate = Path(folder).expanduser() / CONFIG_FILE_NAME
     return candidate if candidate.is_file() else None
 
 
@@ -128,7 +149,7 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
     """
     env = dict(os.environ if environ is None else environ)
     file_values: dict[str, Any] = {}
-    path = _config_file(env)
+    path = config_file(env, overrides.get("data_dir"))
     if path is not None:
         try:
             file_values = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -147,3 +168,47 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
         raise ConfigurationError(f"setting {field!r}: {first['msg']}") from exc
+
+
+def warn_if_wider(path: Path, allowed: int) -> None:
+    """One warning line when ``path`` exists with permissions beyond ``allowed`` (once each)."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return
+    if mode & ~allowed and (str(path), mode) not in _warned:
+        _warned.add((str(path), mode))
+        _log.warning(
+            "%s is mode %03o: other users may read phiwatch's data; run: chmod %03o %s",
+            path,
+            mode,
+            allowed,
+            path,
+        )
+
+
+def private_dir(path: Path) -> Path:
+    """``path`` as a folder only its owner can enter: made 0700 (parents as usual), or
+    warned about when it already exists with a wider mode."""
+    if path.is_dir():
+        warn_if_wider(path, PRIVATE_DIR_MODE)
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=PRIVATE_DIR_MODE)
+    except FileExistsError:  # made by another process meanwhile
+        warn_if_wider(path, PRIVATE_DIR_MODE)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """``path`` as a file only its owner can read: made empty with mode 0600 when it does
+    not exist (SQLite gives its -wal and -shm files the database's mode), or warned about
+    when it exists with a wider mode."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        warn_if_wider(path, PRIVATE_FILE_MODE)
+        return path
+    os.close(fd)
+    return path

@@ -30,7 +30,7 @@ from typing import Any
 
 import duckdb
 
-from phiwatch.config import Settings
+from phiwatch.config import Settings, private_dir
 from phiwatch.monitor._schema import LAKE_COLUMNS, sql_text_list
 
 _MANIFEST_SUFFIX = ".json"
@@ -123,7 +123,7 @@ class Lake:
     @contextlib.contextmanager
     def writer(self) -> Iterator[None]:
         """Hold the lake's write lock and clear what a crashed ingest left behind."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        private_dir(self.root)  # the lake holds pseudonymised PHI: 0700
         lock_path = self.root / ".lock"
         with lock_path.open("a+") as lock:
             fcntl.flock(lock.fileno(), fcntl.LOCK_EX)

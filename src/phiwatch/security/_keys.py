@@ -17,7 +17,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from phiwatch.config import Settings
+from phiwatch.config import Settings, private_dir
 from phiwatch.errors import ConfigurationError
 
 _MIN_SECRET_LENGTH = 32
@@ -43,7 +43,7 @@ def _read_key_file(path: Path) -> str:
 
 
 def _create_key_file(path: Path) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     secret = secrets.token_urlsafe(48)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:

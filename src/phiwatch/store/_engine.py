@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -11,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 
-from phiwatch.config import Settings
+from phiwatch.config import PRIVATE_FILE_MODE, Settings, private_dir, private_file, warn_if_wider
 from phiwatch.errors import ConfigurationError
 
 
@@ -30,17 +31,28 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _private_sqlite_file(database: Path) -> None:
+    """The SQLite file and its folder made private before SQLite opens them.
+
+    SQLite creates a database with the process's umask (0644 as a rule) and
+    its -wal and -shm files with the database's mode; made empty here with
+    0600 (an empty file is an empty database), all three stay private.
+    """
+    private_dir(database.parent)
+    private_file(database)
+    for suffix in ("-wal", "-shm"):
+        warn_if_wider(database.with_name(database.name + suffix), PRIVATE_FILE_MODE)
+
+
 def create_store_engine(url: str) -> Engine:
-    """An engine for ``url``, with SQLite tuned and its directory created."""
+    """An engine for ``url``, with SQLite tuned and its file and folder created private."""
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise ConfigurationError(f"database URL is not valid: {exc}") from exc
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            from pathlib import Path
-
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _private_sqlite_file(Path(parsed.database))
         engine = create_engine(parsed)
         event.listen(engine, "connect", _tune_sqlite)
         return engine
