@@ -3,7 +3,9 @@
 ``table`` is for people; ``json`` (a list of objects), ``ndjson`` (one object
 a line) and ``csv`` are for scripts and spreadsheets. Values are made
 JSON-safe once, here: dates become ISO strings, sets become sorted lists
-(joined with "; " in CSV and tables).
+(joined with "; " in CSV and tables). CSV text that a spreadsheet would run
+as a formula gets a leading ``'`` (``phiwatch._spreadsheet``); numbers stay
+numbers.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from typing import Annotated, Any, TextIO
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from phiwatch._spreadsheet import spreadsheet_cell
 
 
 class OutputFormat(StrEnum):
@@ -85,10 +89,10 @@ def _cell(value: Any, column: str = "") -> str:
 def _csv_cell(value: Any) -> Any:
     value = plain(value)
     if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
-    return value
+        value = "; ".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        value = json.dumps(value, ensure_ascii=False)
+    return spreadsheet_cell(value)
 
 
 def emit(
@@ -111,7 +115,7 @@ def emit(
             stream.write(json.dumps(plain(r), ensure_ascii=False) + "\n")
     elif fmt is OutputFormat.csv:
         writer = csv.writer(stream, lineterminator="\n")
-        writer.writerow(keys)
+        writer.writerow([spreadsheet_cell(k) for k in keys])
         for r in materialised:
             writer.writerow([_csv_cell(r.get(k)) for k in keys])
     else:

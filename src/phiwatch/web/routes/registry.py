@@ -25,6 +25,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
 
 from phiwatch import registry
+from phiwatch._spreadsheet import spreadsheet_cell
 from phiwatch.errors import InputError, NotFoundError, PhiwatchError
 from phiwatch.registry import BreachFilter, Sort
 from phiwatch.security import Principal, Role
@@ -319,7 +320,9 @@ def breaches_csv(
     for row in rows:
         writer.writerow(
             [
-                "; ".join(v) if isinstance(v := row[c], list) else "" if v is None else v
+                spreadsheet_cell(
+                    "; ".join(v) if isinstance(v := row[c], list) else "" if v is None else v
+                )
                 for c in _LIST_COLUMNS
             ]
         )
