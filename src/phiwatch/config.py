@@ -72,6 +72,12 @@ class Settings(BaseModel):
     # web sign-in (docs/security.md)
     session_idle_minutes: int = Field(default=30, ge=1, description="Web session idle timeout.")
     session_absolute_hours: int = Field(default=12, ge=1, description="Web session lifetime.")
+    token_max_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="Longest an API token lives; older tokens stop working (docs/security.md).",
+    )
     oidc_issuer: str | None = Field(default=None, description="OpenID Connect issuer URL (SSO).")
     oidc_client_id: str | None = Field(default=None, description="OIDC client id.")
     oidc_client_secret: SecretStr | None = Field(

@@ -212,3 +212,125 @@ def test_auditor_does_see_the_planted_record(env: WebEnv) -> None:
     """The check above could pass vacuously; make sure the planted id is reachable at all."""
     response = env.signed_in(Role.auditor).get("/audit.json")
     assert PATIENT_ID in response.text
+
+
+# --- token-based callers on the token-minting routes -----------------------------------------
+
+# What a bearer token may do on the account routes, by how it was made. A session may
+# make tokens (rows above); a token may only when made with "may create tokens", and
+# an auditor's token is always read-only, so it never may.
+TOKEN_KINDS = ["plain", "read-only", "may-create"]
+
+
+def _username(role: Role) -> str:
+    return role.value.replace("_", "-")
+
+
+def _new_token_text(html: str) -> str:
+    return html.split('<code id="new-token">')[1].split("</code>")[0]
+
+
+@pytest.mark.parametrize("kind", TOKEN_KINDS)
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value)
+def test_token_minting_as_every_role_and_kind_of_token(env: WebEnv, role: Role, kind: str) -> None:
+    from datetime import timedelta
+
+    from phiwatch.security import authenticate_token, create_token, list_tokens
+
+    parent_info, parent = create_token(
+        env.store,
+        env.settings,
+        _username(role),
+        f"parent {kind}",
+        read_only=kind == "read-only",
+        may_create_tokens=kind == "may-create",
+        expires_in=timedelta(days=1),
+    )
+    client = env.client(headers={"authorization": f"Bearer {parent}"})
+    before = len(list_tokens(env.store, _username(role)))
+    assert client.get("/account.json").status_code == 200
+
+    made = client.post("/account/tokens", data={"name": "child"})
+    longer = client.post("/account/tokens", data={"name": "longer", "expires_days": "30"})
+    may_mint = kind == "may-create" and role is not Role.auditor
+    if not may_mint:
+        assert made.status_code == 403, f"{role} {kind} token minted: {made.status_code}"
+        assert longer.status_code == 403
+        assert len(list_tokens(env.store, _username(role))) == before
+    else:
+        assert made.status_code == 201, made.text
+        assert longer.status_code == 400 and "cannot outlive" in longer.text
+        child = authenticate_token(env.store, env.settings, _new_token_text(made.text))
+        assert child is not None and child.role is role
+        info = next(t for t in list_tokens(env.store) if t.id == child.token_id)
+        assert info.expires_at <= parent_info.expires_at
+        assert info.read_only >= parent_info.read_only and not info.may_create_tokens
+        assert info.parent_id == parent_info.id
+
+    revoked = client.post(f"/account/tokens/{parent_info.id}/revoke", follow_redirects=False)
+    read_only = kind == "read-only" or role is Role.auditor
+    assert revoked.status_code == (403 if read_only else 303)
+    assert (authenticate_token(env.store, env.settings, parent) is None) is not read_only
+
+
+# --- a reviewer cannot tell whether an alert or case exists ----------------------------------
+
+
+def _plant_alert(env: WebEnv, key: str, assignee: str | None) -> tuple[int, int]:
+    """An alert in its own case, written through the models (no detector run needed)."""
+    from datetime import datetime
+
+    from phiwatch.store.models.monitor import Alert, Case
+    from phiwatch.store.models.monitor_review import AlertReview
+
+    with env.store.transaction() as session:
+        # ids no page prints for another reason, so that blanking them out below is exact
+        case = Case(id=4243, user_pseudonym="ab" * 16, status="new", score=50)
+        session.add(case)
+        session.flush()
+        alert = Alert(
+            id=4242,
+            key=key,
+            detector_id="vip-access",
+            title="VIP record opened",
+            level="high",
+            score=50,
+            user_pseudonym="ab" * 16,
+            start=datetime(2026, 3, 2, 9),
+            end=datetime(2026, 3, 2, 10),
+            sentence="{user} opened a VIP's record",
+            evidence="{}",
+            case_id=case.id,
+        )
+        session.add(alert)
+        session.flush()
+        if assignee is not None:
+            session.add(AlertReview(alert_id=alert.id, status="open", assignee=assignee))
+        return alert.id, case.id
+
+
+def _answer(client, url: str, number: int) -> tuple[int, str]:
+    """Status and body, with the id asked for blanked out (it differs by construction)."""
+    response = client.get(url, follow_redirects=False)
+    return response.status_code, re.sub(rf"\b{number}\b", "N", response.text)
+
+
+def test_a_reviewer_gets_the_same_answer_for_someone_elses_alert_as_for_none(web: WebEnv) -> None:
+    others_alert, others_case = _plant_alert(web, "k-other", assignee="privacy-officer")
+    reviewer = web.signed_in(Role.reviewer)
+    unknown = 987654
+    for kind, planted in [("alerts", others_alert), ("cases", others_case)]:
+        for suffix in ["", ".json"]:
+            seen = _answer(reviewer, f"/monitor/{kind}/{planted}{suffix}", planted)
+            absent = _answer(reviewer, f"/monitor/{kind}/{unknown}{suffix}", unknown)
+            assert seen == absent, f"{kind}{suffix}: {seen[0]} for a real id, {absent[0]} for none"
+            assert seen[0] == 404
+    page = f"/monitor/alerts/{others_alert}"
+    token = csrf_from(reviewer.get("/").text)
+    acted = reviewer.post(f"{page}/acknowledge", headers={"X-CSRF-Token": token})
+    missing = reviewer.post(
+        f"/monitor/alerts/{unknown}/acknowledge", headers={"X-CSRF-Token": token}
+    )
+    assert acted.status_code == missing.status_code == 404
+    # the privacy officer still sees the alert: the check hid it from the reviewer only
+    assert web.signed_in(Role.privacy_officer).get(f"{page}.json").status_code != 404

@@ -332,13 +332,13 @@ def test_a_reviewer_works_only_on_what_is_assigned(scene: Scene) -> None:
     queue = reviewer.get("/monitor.json").json()
     assert [a["id"] for a in queue["alerts"]] == [alert_id]
     assert reviewer.get(page).status_code == 200
-    assert reviewer.get(f"/monitor/alerts/{scene.bulk['id']}").status_code == 403
+    assert reviewer.get(f"/monitor/alerts/{scene.bulk['id']}").status_code == 404  # as unknown
     assert reviewer.get(f"/monitor/cases/{scene.vip_b['case']}").status_code == 200
-    assert reviewer.get(f"/monitor/cases/{scene.bulk['case']}").status_code == 403
+    assert reviewer.get(f"/monitor/cases/{scene.bulk['case']}").status_code == 404
     cases = reviewer.get("/monitor/cases.json").json()["cases"]
     assert [c["id"] for c in cases] == [scene.vip_b["case"]]
     other = f"/monitor/alerts/{scene.bulk['id']}"
-    assert _post(reviewer, f"{other}/dismiss", page, reason="benign").status_code == 403
+    assert _post(reviewer, f"{other}/dismiss", page, reason="benign").status_code == 404
     assert _post(reviewer, f"{page}/acknowledge", page, note="On it").status_code == 303
     assert monitor.review_alert(scene.env.store, alert_id)["status"] == "acknowledged"
     assert _post(reviewer, f"{page}/dismiss", page, reason="benign").status_code == 303

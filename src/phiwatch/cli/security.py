@@ -169,8 +169,20 @@ def tokens_create(
         bool, typer.Option("--read-only", help="Allow GET requests only.")
     ] = False,
     expires_days: Annotated[
-        int | None, typer.Option("--expires-days", min=1, help="Expire after this many days.")
+        int | None,
+        typer.Option(
+            "--expires-days",
+            min=1,
+            help="Expire after this many days (default and most: the token_max_days setting).",
+        ),
     ] = None,
+    may_create_tokens: Annotated[
+        bool,
+        typer.Option(
+            "--may-create-tokens",
+            help="Let this token make tokens (never longer-lived or stronger than itself).",
+        ),
+    ] = False,
 ) -> None:
     """Create an API token with the account's role; the token is printed once, on stdout.
 
@@ -183,11 +195,15 @@ def tokens_create(
         name,
         read_only=read_only,
         expires_in=timedelta(days=expires_days) if expires_days else None,
+        may_create_tokens=may_create_tokens,
     )
     typer.echo(token)
+    extras = [", read-only"] if info.read_only else []
+    if info.may_create_tokens:
+        extras.append(", may create tokens")
     say(
-        f"Token {info.id} ({info.prefix}, role {info.role.value}"
-        f"{', read-only' if info.read_only else ''}) created; copy it now, it is not shown again."
+        f"Token {info.id} ({info.prefix}, role {info.role.value}{''.join(extras)}, "
+        f"expires {info.expires_at:%Y-%m-%d}) created; copy it now, it is not shown again."
     )
 
 
@@ -196,10 +212,12 @@ def tokens_list(
     username: Annotated[str | None, typer.Option("--user", help="Only this account's.")] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """List API tokens (never their secrets).
+    """List API tokens (never their secrets), each with when it stops working.
 
     Example: phiwatch tokens list --user alice
     """
+    settings = _context.settings()
+    tokens = security.list_tokens(_context.store(), username, settings=settings)
     rows = [
         {
             "id": t.id,
@@ -208,24 +226,34 @@ def tokens_list(
             "prefix": t.prefix,
             "role": t.role.value,
             "read_only": t.read_only,
+            "may_create_tokens": t.may_create_tokens,
+            "made_by_token": t.parent_id,
             "created_at": t.created_at,
             "expires_at": t.expires_at,
+            "limited": t.limited,
             "last_used_at": t.last_used_at,
             "revoked": t.revoked_at is not None,
         }
-        for t in security.list_tokens(_context.store(), username)
+        for t in tokens
     ]
     emit(rows, fmt, title="API tokens")
+    limited = [t for t in tokens if t.limited and t.revoked_at is None]
+    if limited:
+        say(
+            f"{len(limited)} token(s) were made with no expiry or a longer one than "
+            f"token_max_days ({settings.token_max_days}) allows: they stop working at "
+            f"that limit (ids {', '.join(str(t.id) for t in limited)})."
+        )
 
 
 @tokens_app.command("revoke")
 def tokens_revoke(token_id: Annotated[int, typer.Argument(help="The token's id.")]) -> None:
-    """Revoke an API token at once.
+    """Revoke an API token at once, and every token it made.
 
     Example: phiwatch tokens revoke 3
     """
-    info = security.revoke_token(_context.store(), token_id)
-    say(f"Revoked token {info.id} ({info.prefix}) of {info.username}.")
+    info = security.revoke_token(_context.store(), token_id, settings=_context.settings())
+    say(f"Revoked token {info.id} ({info.prefix}) of {info.username}, and any it made.")
 
 
 @audit_app.command("verify")

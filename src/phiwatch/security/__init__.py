@@ -64,6 +64,7 @@ if typing.TYPE_CHECKING:
     from phiwatch.security._throttle import SignInThrottled, ThrottlePolicy
     from phiwatch.security._tokens import (
         TokenInfo,
+        TokenRefused,
         authenticate_token,
         create_token,
         list_tokens,
@@ -87,6 +88,7 @@ __all__ = [
     "SignInThrottled",
     "ThrottlePolicy",
     "TokenInfo",
+    "TokenRefused",
     "TrailVerdict",
     "UserInfo",
     "add_user",

@@ -65,6 +65,11 @@ class ApiToken(Base):
     read_only: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # May this token make tokens (POST /account/tokens with it as the bearer)? Off unless
+    # asked for; a token it makes gets it only if asked again.
+    may_create_tokens: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The token that made this one (None: made by a person); revoking it revokes this one.
+    parent_id: Mapped[int | None] = mapped_column(Integer, index=True)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -98,6 +103,9 @@ class AuditRecord(Base):
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # 1: the hash covers seq, previous hash and resource (records before security_0004);
+    # 2: it covers recorded_at as well.
+    hash_version: Mapped[int] = mapped_column(Integer, server_default="1")
     resource: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))

@@ -27,7 +27,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
 
 from phiwatch import monitor
-from phiwatch.errors import InputError
+from phiwatch.errors import InputError, NotFoundError
 from phiwatch.monitor import QueueFilter
 from phiwatch.security import Principal, Role
 from phiwatch.web._auth import PrivacyOfficer, RequireRole
@@ -189,11 +189,19 @@ def queue(
 
 
 def _may_work_on(user: Principal, request: Request, alert_id: AlertId) -> None:
-    """A reviewer may see and act on only the alerts assigned to them."""
+    """A reviewer may see and act on only the alerts assigned to them.
+
+    An alert that is not theirs answers exactly as one that does not exist (404,
+    the same sentence): a 403 would tell a reviewer which alert ids exist, and so
+    how many incidents the privacy office is working on.
+    """
     if user.role is Role.reviewer:
-        assignee = monitor.alert_assignee(app_state(request).store, alert_id)
+        try:
+            assignee = monitor.alert_assignee(app_state(request).store, alert_id)
+        except NotFoundError:
+            assignee = None
         if assignee != user.username:
-            raise Forbidden("this alert is not assigned to you")
+            raise NotFoundError(f"no alert {alert_id}")
 
 
 @pages.page("/monitor/alerts/{alert_id}", template="monitor_alert.html")
@@ -357,8 +365,8 @@ def case(
     if user.role is Role.reviewer and case_id not in monitor.assigned_case_ids(
         store, user.username
     ):
-        monitor.get_case(store, case_id)  # an unknown case is a 404, as for everyone
-        raise Forbidden("no alert of this case is assigned to you")
+        # Not theirs answers as unknown does (see _may_work_on): no hint that it exists.
+        raise NotFoundError(f"no case {case_id}")
     record = monitor.get_case(store, case_id, names=names)
     statuses = monitor.review_statuses(store, [a["id"] for a in record["alert_list"]])
     for item in record["alert_list"]:
