@@ -81,6 +81,8 @@ NPI = [
     ("NPI 12345678931", []),  # eleven digits
     ("phone 1234567893", []),  # a phone word lowers it below threshold
     ("NPI 1111111111", []),  # degenerate
+    ("NPI 1119130965 Order 44", ["1119130965"]),  # the label is nearer than "order"
+    ("Order # 1119130965", []),  # a negative label alone
 ]
 
 DEA = [

@@ -27,7 +27,7 @@ from phiwatch.scan._config import ScanConfig
 from phiwatch.scan._findings import Finding, Reason, new_finding
 from phiwatch.scan._matcher import HyperscanMatcher, build_matcher
 from phiwatch.scan._pattern import Pattern
-from phiwatch.scan._recognizer import WORD_BYTES, Anything, Recognizer
+from phiwatch.scan._recognizer import WORD_BYTES, Anything, Recognizer, word_distance
 from phiwatch.scan._registry import build_recognizers
 
 CONTEXT_BEFORE = 48
@@ -111,7 +111,7 @@ class Scanner:
         self._names = [r.name for r in self.recognizers]
         self._nearby = [(r.requires_nearby, r.nearby_bytes) for r in self.recognizers]
         self._any_nearby = any(needed for needed, _ in self._nearby)
-        self._reasons: dict[tuple[str, str | None, str | None, object], Reason] = {}
+        self._reasons: dict[tuple[str, str | None, str | None, object, bool], Reason] = {}
         self._rounded: dict[float, float] = {}
         """Scores rounded for findings: ``round(x, 3)`` formats and parses a decimal string
         each time, and scores take few values."""
@@ -255,19 +255,29 @@ class Scanner:
             if context_word is not None:
                 score += boost
             negative_word = None
+            outweighed = False
             if not negative_keys.isdisjoint(words):
                 negative_word = first_negative(words, window)
                 if negative_word is not None:
-                    score -= penalty
+                    if context_word is not None:  # both: the nearer one decides (rare)
+                        outweighed = _label_nearer(
+                            window, context_word, negative_word, start, end, table
+                        )
+                    if not outweighed:
+                        score -= penalty
             if score > 1.0:
                 score = 1.0
             if score < minimum:
                 continue
-            key = (name, context_word, negative_word, verdict)
+            key = (name, context_word, negative_word, verdict, outweighed)
             reason = reasons.get(key)
             if reason is None:
                 reason = reasons[key] = Reason(
-                    name, context_word, negative_word, "passed" if verdict else "not checked"
+                    name,
+                    context_word,
+                    negative_word,
+                    "passed" if verdict else "not checked",
+                    outweighed,
                 )
             append((start, end, score, rank, reason, text))
         if not hits:
@@ -392,6 +402,24 @@ def _in_order(hits: list[_Hit]) -> bool:
             return False
         previous = hit
     return True
+
+
+def _label_nearer(
+    window: bytes, context: str, negative: str, start: int, end: int, table: _Table | None
+) -> bool:
+    """Whether the context word is nearer the value than the negative word (in words; on a
+    tie the one before the value), so that a label next to a value outweighs a negative
+    word farther off. In a table window the column's header follows the row's text: a
+    header that is the context word is the nearest there is."""
+    if table is None:
+        low = start - CONTEXT_BEFORE if start > CONTEXT_BEFORE else 0
+    else:
+        low = max(start - CONTEXT_BEFORE, table.row_start)
+        if window.lower().endswith(b" " + context.encode("ascii")):
+            return True
+    value_start, value_end = start - low, end - low
+    nearer = word_distance(window, context, value_start, value_end)
+    return nearer < word_distance(window, negative, value_start, value_end)
 
 
 def _stronger(hit: _Hit, other: _Hit) -> bool:
