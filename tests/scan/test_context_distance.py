@@ -47,10 +47,11 @@ def test_reason_names_the_label_and_the_outweighed_word() -> None:
 
 
 def test_lowered_reason_when_the_negative_word_is_nearer() -> None:
-    scanner = Scanner(ScanConfig(recognizers=("npi",), min_confidence=0.1))
+    scanner = Scanner(ScanConfig(recognizers=("npi",), min_confidence=0.05))
     (finding,) = scanner.scan_text("Order # 1119130965 npi")
     assert not finding.reason.outweighed
     assert "lowered by 'order'" in finding.reason.describe()
+    assert finding.confidence == pytest.approx(0.1)  # 0.5, no boost, less the penalty
 
 
 def test_column_header_is_the_nearest_label() -> None:

@@ -252,8 +252,6 @@ class Scanner:
                         context_word = context_singles.get(word)
                     if context_word is None:
                         context_word = first_context(words, window)
-            if context_word is not None:
-                score += boost
             negative_word = None
             outweighed = False
             if not negative_keys.isdisjoint(words):
@@ -263,8 +261,12 @@ class Scanner:
                         outweighed = _label_nearer(
                             window, context_word, negative_word, start, end, table
                         )
+                        if not outweighed:
+                            score -= boost  # the negative word is nearer: no boost
                     if not outweighed:
                         score -= penalty
+            if context_word is not None:
+                score += boost
             if score > 1.0:
                 score = 1.0
             if score < minimum:
@@ -290,16 +292,18 @@ class Scanner:
             hits.sort(key=_BY_POSITION)
         kept: list[_Hit] = [hits[0]]
         last = hits[0]
+        entities = self._entities
         for hit in hits[1:]:
             if hit[0] >= last[1]:
                 kept.append(hit)
                 last = hit
                 continue
-            if hit[3] == last[3]:  # the same recognizer: one value, widened
+            if hit[3] == last[3] or entities[hit[3]] == entities[last[3]]:
+                # One type (a full date and its month and day): one value, widened.
                 end = max(last[1], hit[1])
                 best = hit if hit[2] > last[2] else last
                 text = data[last[0] : end].decode("utf-8", "replace")
-                kept[-1] = last = (last[0], end, best[2], last[3], best[4], text)
+                kept[-1] = last = (last[0], end, best[2], best[3], best[4], text)
             elif _stronger(hit, last):
                 kept[-1] = last = hit
         if self._any_nearby:
