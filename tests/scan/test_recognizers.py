@@ -81,6 +81,8 @@ NPI = [
     ("NPI 12345678931", []),  # eleven digits
     ("phone 1234567893", []),  # a phone word lowers it below threshold
     ("NPI 1111111111", []),  # degenerate
+    ("NPI 1119130965 Order 44", ["1119130965"]),  # the label is nearer than "order"
+    ("Order # 1119130965", []),  # a negative label alone
 ]
 
 DEA = [
@@ -157,6 +159,65 @@ DATE = [
     ("version 2023-11-02", []),  # version words lower it
     ("ratio 1/2/3", []),
     ("ZIP 02115", []),
+]
+
+MONTH_DAY = [
+    ("TO MEMORIAL 3/14", ["3/14"]),  # a month/day with a slash stands alone
+    ("seen 7/22 in clinic", ["7/22"]),
+    ("ON 3-15", ["3-15"]),  # a dash after "on"
+    ("admitted 7-23 from home", ["7-23"]),
+    ("on the 22nd", ["22nd"]),
+    ("Jan 3", ["Jan 3"]),
+    ("JAN 3 PT SEEN", ["JAN 3"]),  # capitals, as nursing notes write
+    ("3rd of March", ["3rd of March"]),
+    ("on 3/4 pt seen", ["3/4"]),  # fraction-like, but after "on"
+    ("ON 3-15 AT 2130", ["3-15"]),  # the time is not a date
+    ("take 1/2 tab", []),  # a fraction
+    ("3/4 of meal eaten", []),  # a fraction, no date word
+    ("5/5 strength bilaterally", []),  # a motor score
+    ("pain 4/10", []),  # a pain score
+    ("BP 120/80", []),  # blood pressure: no month 120
+    ("BP 90/60", []),  # nor 90
+    ("2-3 times a day", []),  # a range
+    ("to 2-3 times daily", []),  # a range after "to": its unit lowers it
+    ("on 2-3 L NC", []),  # oxygen flow range
+    ("f/u 2-3 wks", []),
+    ("seen on the 2nd floor", []),  # an ordinal that is a floor
+    ("ratio 1/2/3", []),
+    ("at 2130 pt resting", []),  # a time
+    ("21:30 meds given", []),  # a time with a colon
+    ("0800 vitals stable", []),
+    ("pt may 5 go home", []),  # "may" in lower case is a verb
+    ("2/31", []),  # no such day
+    ("13/14", []),  # no such month
+    ("call 555-0147", []),  # a seven-digit phone
+]
+
+AGE = [
+    ("92 yo female", ["92"]),
+    ("91 YO M", ["91"]),
+    ("age 94", ["94"]),
+    ("94-year-old man", ["94"]),
+    ("aged 101", ["101"]),
+    ("Age: 92", ["92"]),
+    ("92 y.o. pt", ["92"]),
+    ("89 yo", []),  # 89 and under stand
+    ("age 45", []),
+    ("HR 92", []),  # a pulse
+    ("sat 94%", []),
+    ("temp 98F", []),
+    ("92 mg", []),
+    ("92 years ago", []),  # a span of time, not an age
+]
+
+YEAR = [
+    ("in 2019 dx CHF", ["2019"]),
+    ("since 1998", ["1998"]),
+    ("at 2013 pt resting", []),  # a time of day
+    ("1930 hrs", []),
+    ("2019", []),  # no year word
+    ("in 01/24/1948", []),  # part of a date (reported by date, not here)
+    ("MRN 20190012", []),
 ]
 
 IP = [
@@ -238,6 +299,9 @@ TABLES = {
     "email": EMAIL,
     "phone": PHONE,
     "date": DATE,
+    "month_day": MONTH_DAY,
+    "age": AGE,
+    "year": YEAR,
     "ip_address": IP,
     "street_address": ADDRESS,
     "zip_code": ZIP,

@@ -40,12 +40,17 @@ class Reason:
     negative_word: str | None = None
     validator: str = "not checked"
     """``"passed"`` when a checksum or format check accepted the value, else ``"not checked"``."""
+    outweighed: bool = False
+    """The negative word was farther from the value than the context word, and so did not
+    lower it ("NPI 1119130965, Order 44")."""
 
     def describe(self) -> str:
         parts = [f"pattern {self.pattern!r}"]
         if self.context_word:
             parts.append(f"context {self.context_word!r}")
-        if self.negative_word:
+        if self.negative_word and self.outweighed:
+            parts.append(f"{self.negative_word!r} outweighed by the nearer {self.context_word!r}")
+        elif self.negative_word:
             parts.append(f"lowered by {self.negative_word!r}")
         parts.append(f"validator {self.validator}")
         return ", ".join(parts)

@@ -40,6 +40,45 @@ def window_words(window: bytes) -> list[bytes]:
     return window.translate(WORD_BYTES).split()
 
 
+def _occurrences(window: bytes, word: str) -> list[int]:
+    """Where ``word`` (lower-case, a single word or a phrase) starts whole in the lower-cased
+    ``window``."""
+    phrase = word.encode("ascii")
+    found: list[int] = []
+    at = window.find(phrase)
+    while at >= 0:
+        before = window[at - 1 : at] if at else b""
+        after = window[at + len(phrase) : at + len(phrase) + 1]
+        if not before.isalnum() and not after.isalnum():
+            found.append(at)
+        at = window.find(phrase, at + 1)
+    return found
+
+
+def word_distance(window: bytes, word: str, value_start: int, value_end: int) -> tuple[int, int]:
+    """How near ``word`` comes to the value at ``value_start``..``value_end`` of ``window``:
+    (words between them, 0 before the value or 1 after it), the nearest occurrence.
+
+    Counted in words, not bytes, so that "NPI: 1119130965" and "NPI 1119130965" are the
+    same label; on a tie the word before the value is the nearer, as a label precedes the
+    value it names ("NPI 1119130965 Order 44": the NPI label, not the order after it).
+    Only called when a context and a negative word are both in a window (rare).
+    """
+    lowered = window.lower()
+    best = (1 << 30, 1)
+    for at in _occurrences(lowered, word):
+        if at < value_start:
+            gap = lowered[at + len(word) : value_start]
+            distance = (len(gap.translate(WORD_BYTES).split()), 0)
+        elif at >= value_end:
+            distance = (len(lowered[value_end:at].translate(WORD_BYTES).split()), 1)
+        else:  # inside the value: a word of the value itself, the nearest there is
+            distance = (0, 1)
+        if distance < best:
+            best = distance
+    return best
+
+
 class Anything:
     """Stands for ``ContextWords.keys`` where no word can rule the window out."""
 

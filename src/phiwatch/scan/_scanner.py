@@ -27,7 +27,7 @@ from phiwatch.scan._config import ScanConfig
 from phiwatch.scan._findings import Finding, Reason, new_finding
 from phiwatch.scan._matcher import HyperscanMatcher, build_matcher
 from phiwatch.scan._pattern import Pattern
-from phiwatch.scan._recognizer import WORD_BYTES, Anything, Recognizer
+from phiwatch.scan._recognizer import WORD_BYTES, Anything, Recognizer, word_distance
 from phiwatch.scan._registry import build_recognizers
 
 CONTEXT_BEFORE = 48
@@ -111,7 +111,7 @@ class Scanner:
         self._names = [r.name for r in self.recognizers]
         self._nearby = [(r.requires_nearby, r.nearby_bytes) for r in self.recognizers]
         self._any_nearby = any(needed for needed, _ in self._nearby)
-        self._reasons: dict[tuple[str, str | None, str | None, object], Reason] = {}
+        self._reasons: dict[tuple[str, str | None, str | None, object, bool], Reason] = {}
         self._rounded: dict[float, float] = {}
         """Scores rounded for findings: ``round(x, 3)`` formats and parses a decimal string
         each time, and scores take few values."""
@@ -252,22 +252,34 @@ class Scanner:
                         context_word = context_singles.get(word)
                     if context_word is None:
                         context_word = first_context(words, window)
-            if context_word is not None:
-                score += boost
             negative_word = None
+            outweighed = False
             if not negative_keys.isdisjoint(words):
                 negative_word = first_negative(words, window)
                 if negative_word is not None:
-                    score -= penalty
+                    if context_word is not None:  # both: the nearer one decides (rare)
+                        outweighed = _label_nearer(
+                            window, context_word, negative_word, start, end, table
+                        )
+                        if not outweighed:
+                            score -= boost  # the negative word is nearer: no boost
+                    if not outweighed:
+                        score -= penalty
+            if context_word is not None:
+                score += boost
             if score > 1.0:
                 score = 1.0
             if score < minimum:
                 continue
-            key = (name, context_word, negative_word, verdict)
+            key = (name, context_word, negative_word, verdict, outweighed)
             reason = reasons.get(key)
             if reason is None:
                 reason = reasons[key] = Reason(
-                    name, context_word, negative_word, "passed" if verdict else "not checked"
+                    name,
+                    context_word,
+                    negative_word,
+                    "passed" if verdict else "not checked",
+                    outweighed,
                 )
             append((start, end, score, rank, reason, text))
         if not hits:
@@ -280,16 +292,18 @@ class Scanner:
             hits.sort(key=_BY_POSITION)
         kept: list[_Hit] = [hits[0]]
         last = hits[0]
+        entities = self._entities
         for hit in hits[1:]:
             if hit[0] >= last[1]:
                 kept.append(hit)
                 last = hit
                 continue
-            if hit[3] == last[3]:  # the same recognizer: one value, widened
+            if hit[3] == last[3] or entities[hit[3]] == entities[last[3]]:
+                # One type (a full date and its month and day): one value, widened.
                 end = max(last[1], hit[1])
                 best = hit if hit[2] > last[2] else last
                 text = data[last[0] : end].decode("utf-8", "replace")
-                kept[-1] = last = (last[0], end, best[2], last[3], best[4], text)
+                kept[-1] = last = (last[0], end, best[2], best[3], best[4], text)
             elif _stronger(hit, last):
                 kept[-1] = last = hit
         if self._any_nearby:
@@ -392,6 +406,24 @@ def _in_order(hits: list[_Hit]) -> bool:
             return False
         previous = hit
     return True
+
+
+def _label_nearer(
+    window: bytes, context: str, negative: str, start: int, end: int, table: _Table | None
+) -> bool:
+    """Whether the context word is nearer the value than the negative word (in words; on a
+    tie the one before the value), so that a label next to a value outweighs a negative
+    word farther off. In a table window the column's header follows the row's text: a
+    header that is the context word is the nearest there is."""
+    if table is None:
+        low = start - CONTEXT_BEFORE if start > CONTEXT_BEFORE else 0
+    else:
+        low = max(start - CONTEXT_BEFORE, table.row_start)
+        if window.lower().endswith(b" " + context.encode("ascii")):
+            return True
+    value_start, value_end = start - low, end - low
+    nearer = word_distance(window, context, value_start, value_end)
+    return nearer < word_distance(window, negative, value_start, value_end)
 
 
 def _stronger(hit: _Hit, other: _Hit) -> bool:

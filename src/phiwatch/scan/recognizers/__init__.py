@@ -5,6 +5,7 @@ the scanner prefers them when two overlap with equal confidence.
 """
 
 from phiwatch.scan._recognizer import Recognizer
+from phiwatch.scan.recognizers.age import AgeRecognizer
 from phiwatch.scan.recognizers.condition import ConditionRecognizer
 from phiwatch.scan.recognizers.date import DateRecognizer
 from phiwatch.scan.recognizers.dea import DeaRecognizer
@@ -14,6 +15,7 @@ from phiwatch.scan.recognizers.icd10 import Icd10Recognizer
 from phiwatch.scan.recognizers.ip_address import IpAddressRecognizer
 from phiwatch.scan.recognizers.itin import ItinRecognizer
 from phiwatch.scan.recognizers.mbi import MbiRecognizer
+from phiwatch.scan.recognizers.month_day import MonthDayRecognizer
 from phiwatch.scan.recognizers.mrn import MrnRecognizer
 from phiwatch.scan.recognizers.npi import NpiRecognizer
 from phiwatch.scan.recognizers.person import PersonRecognizer
@@ -21,6 +23,7 @@ from phiwatch.scan.recognizers.phone import PhoneRecognizer
 from phiwatch.scan.recognizers.ssn import SsnRecognizer
 from phiwatch.scan.recognizers.street_address import StreetAddressRecognizer
 from phiwatch.scan.recognizers.url import UrlRecognizer
+from phiwatch.scan.recognizers.year import YearRecognizer
 from phiwatch.scan.recognizers.zip_code import ZipCodeRecognizer
 
 BUILTIN: dict[str, type[Recognizer]] = {
@@ -36,6 +39,9 @@ BUILTIN: dict[str, type[Recognizer]] = {
         EmailRecognizer,
         PhoneRecognizer,
         DateRecognizer,
+        MonthDayRecognizer,
+        AgeRecognizer,
+        YearRecognizer,
         IpAddressRecognizer,
         UrlRecognizer,
         StreetAddressRecognizer,
@@ -48,6 +54,7 @@ BUILTIN: dict[str, type[Recognizer]] = {
 
 __all__ = [
     "BUILTIN",
+    "AgeRecognizer",
     "ConditionRecognizer",
     "DateRecognizer",
     "DeaRecognizer",
@@ -57,6 +64,7 @@ __all__ = [
     "IpAddressRecognizer",
     "ItinRecognizer",
     "MbiRecognizer",
+    "MonthDayRecognizer",
     "MrnRecognizer",
     "NpiRecognizer",
     "PersonRecognizer",
@@ -64,5 +72,6 @@ __all__ = [
     "SsnRecognizer",
     "StreetAddressRecognizer",
     "UrlRecognizer",
+    "YearRecognizer",
     "ZipCodeRecognizer",
 ]

@@ -14,11 +14,48 @@ import re
 from phiwatch.scan._pattern import Pattern
 from phiwatch.scan._recognizer import Recognizer
 
-_MONTH = (
-    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
-    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
-)
-_MONTHS = {
+_MONTH_NAMES = [
+    "Jan",
+    "January",
+    "Feb",
+    "February",
+    "Mar",
+    "March",
+    "Apr",
+    "April",
+    "May",
+    "Jun",
+    "June",
+    "Jul",
+    "July",
+    "Aug",
+    "August",
+    "Sep",
+    "Sept",
+    "September",
+    "Oct",
+    "October",
+    "Nov",
+    "November",
+    "Dec",
+    "December",
+]
+_LOWER_AMBIGUOUS = frozenset({"mar", "march", "may", "dec"})
+"""Month names that are everyday words in lower case ("may", "dec" for decreased)."""
+
+
+def month_regex() -> str:
+    """Month names as notes write them: capitalised, in capitals, or in lower case where
+    the lower-case word is no everyday word. Written out (not a case-insensitive pattern)
+    so that "may" the verb is never a month."""
+    forms = set(_MONTH_NAMES)
+    forms |= {name.upper() for name in _MONTH_NAMES}
+    forms |= {name.lower() for name in _MONTH_NAMES if name.lower() not in _LOWER_AMBIGUOUS}
+    return "(?:" + "|".join(sorted(forms, key=lambda f: (-len(f), f))) + ")"
+
+
+_MONTH = month_regex()
+MONTHS = {
     name: number
     for number, names in enumerate(
         [
@@ -39,6 +76,7 @@ _MONTHS = {
     )
     for name in names
 }
+"""Month numbers by lower-case name and abbreviation."""
 _TOKENS = re.compile(r"[A-Za-z]+|\d+")
 
 
@@ -71,17 +109,17 @@ def parse_date_text(text: str) -> bool:
         if first.isdigit() and second.isdigit():  # 03/14/1962, 1962-03-14
             return _numeric(first, second, third)
         if first.isalpha() and second.isdigit():  # Mar. 14, 1962
-            month = _MONTHS.get(first.lower())
+            month = MONTHS.get(first.lower())
             return month is not None and _real(_year(third), month, int(second))
         if first.isdigit() and second.isalpha():  # 14 March 1962
-            month = _MONTHS.get(second.lower())
+            month = MONTHS.get(second.lower())
             return month is not None and _real(_year(third), month, int(first))
-    tokens = [t for t in tokens if t.lower() not in {"st", "nd", "rd", "th"}]
+    tokens = [t for t in tokens if t.lower() not in {"st", "nd", "rd", "th", "of"}]
     if len(tokens) != 3:
         return False
     words = [t for t in tokens if t.isalpha()]
     if words:
-        month = _MONTHS.get(words[0].lower())
+        month = MONTHS.get(words[0].lower())
         numbers = [t for t in tokens if t.isdigit()]
         if month is None or len(numbers) != 2:
             return False
@@ -109,12 +147,12 @@ class DateRecognizer(Recognizer):
         Pattern("ISO date (medium)", r"\b(?:18|19|20)\d{2}-\d{2}-\d{2}\b", 0.6),
         Pattern(
             "written month day, year (medium)",
-            rf"\b{_MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}\b",
+            rf"\b{_MONTH}\.? \d{{1,2}}(?:st|nd|rd|th|ST|ND|RD|TH)?,? \d{{4}}\b",
             0.65,
         ),
         Pattern(
             "written day month year (medium)",
-            rf"\b\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{_MONTH}\.?,? \d{{4}}\b",
+            rf"\b\d{{1,2}}(?:st|nd|rd|th|ST|ND|RD|TH)? (?:of |OF )?{_MONTH}\.?,? \d{{4}}\b",
             0.65,
         ),
     )
