@@ -12,7 +12,7 @@ from phiwatch import simulate
 from phiwatch.cli._output import FormatOption, OutputFormat, emit_record
 from phiwatch.cli._progress import make_progress
 from phiwatch.errors import InputError
-from phiwatch.simulate import FORMATS, HospitalConfig
+from phiwatch.simulate import FORMATS, VOCABULARIES, HospitalConfig
 
 simulate_app = typer.Typer(
     help=(
@@ -41,12 +41,38 @@ def hospital_command(
         str,
         typer.Option("--formats", help=f"Comma-separated outputs among {', '.join(FORMATS)}."),
     ] = ",".join(FORMATS),
+    randomise: Annotated[
+        bool,
+        typer.Option(
+            "--randomise",
+            help="Draw vocabulary and ways of working from the seed (billing lags, "
+            "registration ahead, float pool, surnames): a hospital phiwatch was not written for.",
+        ),
+    ] = False,
+    vocabulary: Annotated[
+        str | None,
+        typer.Option(
+            "--vocabulary",
+            help=f"Role and department words: {', '.join(VOCABULARIES)} or random "
+            "(default: sim, or random with --randomise).",
+        ),
+    ] = None,
+    npi: Annotated[
+        bool,
+        typer.Option(
+            "--npi",
+            help="Name users by NPI: identifier and conditional references in the Bulk "
+            "export, AuditEvents by id or NPI in turn.",
+        ),
+    ] = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Write a synthetic hospital: FHIR AuditEvent NDJSON and CSV access logs, FHIR Bulk
     and CSV context, and with --attacks the labels of the injected incidents.
 
     Example: phiwatch simulate hospital --users 5000 --patients 500000 --days 30 --attacks --out h/
+
+    Example: phiwatch simulate hospital --randomise --seed 7 --attacks --out other/
     """
     try:
         first_day = date.fromisoformat(start)
@@ -60,6 +86,9 @@ def hospital_command(
         start=first_day,
         attacks=attacks,
         formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
+        randomise=randomise,
+        vocabulary=vocabulary,
+        npi=npi,
     )
     progress = make_progress()
     tasks: dict[str, Any] = {}
@@ -73,4 +102,5 @@ def hospital_command(
         summary = simulate.simulate_hospital(config, out, report)  # faker, numpy: loaded here
     record = summary.as_dict()
     record["files"] = len(summary.files)
+    record["behaviour"] = ", ".join(f"{k}={v}" for k, v in summary.behaviour.items())
     emit_record(record, fmt)

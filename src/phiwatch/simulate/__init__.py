@@ -12,9 +12,18 @@ from phiwatch import _lazy
 
 if typing.TYPE_CHECKING:
     from phiwatch.simulate._attacks import KINDS as ATTACK_KINDS
-    from phiwatch.simulate._config import FORMATS, HospitalConfig
+    from phiwatch.simulate._config import FORMATS, Behaviour, HospitalConfig
     from phiwatch.simulate._hospital import SimulationSummary, simulate_hospital
+    from phiwatch.simulate._vocabulary import VOCABULARIES
 
 __getattr__ = _lazy.module_getattr(__name__, __file__)
 
-__all__ = ["ATTACK_KINDS", "FORMATS", "HospitalConfig", "SimulationSummary", "simulate_hospital"]
+__all__ = [
+    "ATTACK_KINDS",
+    "FORMATS",
+    "VOCABULARIES",
+    "Behaviour",
+    "HospitalConfig",
+    "SimulationSummary",
+    "simulate_hospital",
+]

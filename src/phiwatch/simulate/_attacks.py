@@ -117,6 +117,20 @@ def _pick(rng: np.random.Generator, pool: np.ndarray, avoid: set[int] | None = N
     return candidates[int(rng.integers(0, len(candidates)))]
 
 
+def _with_neighbours(patients: Patients, own: np.ndarray, users: np.ndarray) -> np.ndarray:
+    """The users among ``users`` who have a patient living a few doors away."""
+    found = [
+        u
+        for u in users
+        if np.any(
+            (patients.street == patients.street[own[u]])
+            & (np.abs(patients.house_number - patients.house_number[own[u]]) <= 6)
+            & (patients.household != patients.household[own[u]])
+        )
+    ]
+    return np.array(found) if found else users
+
+
 def plan_attacks(
     config: HospitalConfig,
     patients: Patients,
@@ -182,7 +196,10 @@ def plan_attacks(
         relatives = np.array([(own[user] + 1) % len(patients)])
     number = b.incident("family_snooping", user, "relative's chart opened (same surname, address)")
     b.chart_views(number, user, max(0, mid - 1), relatives)
-    user = take(employee_patients)
+    if config.behaviour_in_force.default:
+        user = take(employee_patients)
+    else:  # someone with a neighbour: a small hospital's streets are sparse
+        user = take(_with_neighbours(patients, own, employee_patients))
     home = own[user]
     near = np.flatnonzero(
         (patients.street == patients.street[home])

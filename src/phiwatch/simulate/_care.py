@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from phiwatch.simulate._catalogue import DEPT_INDEX, NURSE, OUTPATIENT, PHYSICIAN, WARDS
-from phiwatch.simulate._config import HospitalConfig
+from phiwatch.simulate._config import Behaviour, HospitalConfig
 from phiwatch.simulate._population import Patients, Workforce
 
 AMB, EMER, IMP = 0, 1, 2
@@ -30,6 +30,8 @@ class Encounters:
     end: np.ndarray  # inclusive
     attending: np.ndarray  # user index
     team: np.ndarray  # (n, TEAM_SIZE) nurse user indices, -1 where none
+    registration_day: np.ndarray  # day offset registration touches it (may be < 0: before)
+    billing_day: np.ndarray  # day offset billing touches it (may be past the period)
 
     def __len__(self) -> int:
         return len(self.patient)
@@ -76,12 +78,35 @@ def make_encounters(
     nurses = staff_by_department(workforce, NURSE, departments)
     attending = np.empty(n, dtype=np.int64)
     team = np.full((n, TEAM_SIZE), -1, dtype=np.int64)
+    behaviour = config.behaviour_in_force
+    if not behaviour.default:
+        # float nurses belong to no ward: they join teams below, never as a ward's own
+        ward_nurse = (workforce.role == NURSE) & ~workforce.float_pool
+        nurses = [
+            np.flatnonzero(ward_nurse & (workforce.department == d))
+            if np.any(ward_nurse & (workforce.department == d))
+            else np.flatnonzero(ward_nurse)
+            for d in range(departments)
+        ]
     for d in np.unique(department):
         rows = np.flatnonzero(department == d)
         attending[rows] = rng.choice(physicians[d], size=len(rows))
         staffed = rows[cls[rows] != AMB]
         picks = rng.choice(nurses[d], size=(len(staffed), TEAM_SIZE))
         team[staffed] = picks
+    registration_day = start.copy()
+    billing_day = np.minimum(start + length, config.days - 1) + 1 + np.arange(n) % 3
+    if not behaviour.default:
+        _vary_teams(team, department, cls, workforce, behaviour, rng)
+        registration_day = registration_day - np.where(
+            cls == AMB, rng.integers(0, behaviour.registration_lead_max + 1, n), 0
+        )
+        # most bills go out within days, a long tail weeks later (coding queries, denials)
+        lag = 1 + np.minimum(
+            rng.geometric(3.0 / (behaviour.billing_lag_max + 2), n) - 1,
+            behaviour.billing_lag_max - 1,
+        )
+        billing_day = np.minimum(start + length, config.days - 1) + lag
     return Encounters(
         patient=patient,
         department=department.astype(np.int64),
@@ -90,4 +115,34 @@ def make_encounters(
         end=np.minimum(start + length, config.days - 1),
         attending=attending,
         team=team,
+        registration_day=registration_day,
+        billing_day=billing_day,
     )
+
+
+def _vary_teams(
+    team: np.ndarray,
+    department: np.ndarray,
+    cls: np.ndarray,
+    workforce: Workforce,
+    behaviour: Behaviour,
+    rng: np.random.Generator,
+) -> None:
+    """Fill some care-team places with a nurse of another ward, or of the float pool."""
+    staffed = np.flatnonzero(cls != AMB)
+    ward_nurse = np.flatnonzero((workforce.role == NURSE) & ~workforce.float_pool)
+    floats = np.flatnonzero(workforce.float_pool)
+    draw = rng.random((len(staffed), team.shape[1]))
+    other = draw < behaviour.cross_unit_team_share
+    floating = (draw >= behaviour.cross_unit_team_share) & (
+        draw < behaviour.cross_unit_team_share + 2 * behaviour.float_pool_share
+    )
+    for slot in range(team.shape[1]):
+        rows = staffed[other[:, slot]]
+        if len(rows) and len(ward_nurse):
+            picks = ward_nurse[rng.integers(0, len(ward_nurse), len(rows))]
+            elsewhere = workforce.department[picks] != department[rows]
+            team[rows[elsewhere], slot] = picks[elsewhere]
+        rows = staffed[floating[:, slot]]
+        if len(rows) and len(floats):
+            team[rows, slot] = floats[rng.integers(0, len(floats), len(rows))]

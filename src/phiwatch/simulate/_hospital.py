@@ -16,6 +16,7 @@ from phiwatch.simulate._care import make_encounters
 from phiwatch.simulate._config import HospitalConfig
 from phiwatch.simulate._population import make_patients, make_workforce
 from phiwatch.simulate._traffic import DAY, Events, day_traffic
+from phiwatch.simulate._vocabulary import vocabulary
 from phiwatch.simulate._write import Writer
 
 Progress = Callable[[str, int, int], None]
@@ -33,6 +34,8 @@ class SimulationSummary:
     attack_events: int
     incidents: int
     seconds: float
+    vocabulary: str = "sim"
+    behaviour: dict[str, Any] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -56,11 +59,20 @@ def simulate_hospital(
     incidents: list[Incident] = []
     if config.attacks:
         attacks, incidents = plan_attacks(config, patients, workforce, encounters, rng, start)
-    writer = Writer(out, config.formats, patients, workforce, stations)
+    unexplained = config.behaviour_in_force.unexplained_share
+    writer = Writer(
+        out,
+        config.formats,
+        patients,
+        workforce,
+        stations,
+        vocabulary=vocabulary(config.vocabulary_name),
+        npi=config.npi,
+    )
     total = attack_total = 0
     for day in range(config.days):
         report("days", day, config.days)
-        events = day_traffic(day, start + day * DAY, encounters, workforce, rng)
+        events = day_traffic(day, start + day * DAY, encounters, workforce, rng, unexplained)
         if attacks is not None:
             today = (attacks.time >= start + day * DAY) & (attacks.time < start + (day + 1) * DAY)
             picked = Events(*(getattr(attacks, f)[today] for f in Events.__dataclass_fields__))
@@ -82,6 +94,8 @@ def simulate_hospital(
         attack_events=attack_total,
         incidents=len(incidents),
         seconds=round(time.perf_counter() - started, 2),
+        vocabulary=config.vocabulary_name,
+        behaviour=asdict(config.behaviour_in_force),
     )
     summary.files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     (out / "summary.json").write_text(json.dumps(summary.as_dict(), indent=1), "utf-8")

@@ -21,9 +21,11 @@ from phiwatch.simulate._catalogue import (
     PHYSICIAN,
     ROLES,
 )
-from phiwatch.simulate._config import HospitalConfig
+from phiwatch.simulate._config import Behaviour, HospitalConfig
+from phiwatch.simulate._vocabulary import vocabulary
 
 _I64 = np.int64
+_VARIATION_STREAM = 0x7A11  # surnames, titles, float pool: never the main generator's draws
 
 
 @dataclass
@@ -67,6 +69,10 @@ class Workforce:
     state: np.ndarray
     postal_code: np.ndarray
     workstations: np.ndarray  # (users, 2) indices into Workstations
+    title_code: np.ndarray  # str: the role as the roster codes it (vocabulary)
+    title: np.ndarray  # str: the role's display text
+    float_pool: np.ndarray  # bool: a nurse of the float pool, who works on any ward
+    npi: np.ndarray  # str: a ten-digit NPI (check digit valid)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -121,10 +127,17 @@ def make_patients(config: HospitalConfig, rng: np.random.Generator) -> Patients:
     household = np.repeat(np.arange(len(sizes)), sizes)[:n]
     member = np.arange(n) - np.searchsorted(household, household)
     households = int(household[-1]) + 1
+    behaviour = config.behaviour_in_force
     family_of = rng.integers(0, len(pools["family"]), households)
+    if not behaviour.default:
+        family_of = _surnames(config.seed, behaviour, len(pools["family"]), households)
     street_of = rng.integers(0, len(pools["street"]), households)
     number_of = rng.integers(1, 400, households)
     city_of = rng.integers(0, len(pools["city"]), households)
+    if behaviour.towns:  # a few nearby towns, the first ones largest
+        local = np.random.default_rng([config.seed, _VARIATION_STREAM + 4])
+        weights = 1.0 / np.arange(1, behaviour.towns + 1)
+        city_of = local.choice(behaviour.towns, size=households, p=weights / weights.sum())
     sex = np.where(rng.random(n) < 0.5, "female", "male")
     given = np.where(
         sex == "female",
@@ -158,6 +171,64 @@ def make_patients(config: HospitalConfig, rng: np.random.Generator) -> Patients:
         deceased=deceased,
         language=_languages(config.seed, n),
     )
+
+
+def _surnames(seed: int, behaviour: Behaviour, pool: int, households: int) -> np.ndarray:
+    """Each household's surname (index into the pool): Zipf-like, some from a community.
+
+    Real surnames are far from uniform (in the US the commonest hundred
+    cover about a sixth of people), and in a close-knit community a few dozen
+    names cover most households, so "same surname" alone says little there.
+    """
+    rng = np.random.default_rng([seed, _VARIATION_STREAM])
+    order = rng.permutation(pool)  # which names are the common ones
+    if behaviour.surname_zipf > 0:
+        weights = 1.0 / np.arange(1, pool + 1) ** behaviour.surname_zipf
+        family = order[rng.choice(pool, size=households, p=weights / weights.sum())]
+    else:
+        family = order[rng.integers(0, pool, households)]
+    if behaviour.community_share > 0:
+        few = min(pool, behaviour.community_surnames)
+        community = rng.random(households) < behaviour.community_share
+        # the community's names: some of the rarer ones, each about as common as the next
+        names = order[pool - few :]
+        family[community] = names[rng.integers(0, few, int(community.sum()))]
+    return np.asarray(family, dtype=_I64)
+
+
+def npi_numbers(count: int, seed: int) -> np.ndarray:
+    """``count`` distinct ten-digit NPIs with a valid check digit (Luhn over 80840 + 9 digits)."""
+    rng = np.random.default_rng([seed, _VARIATION_STREAM + 1])
+    bases = 100_000_000 + rng.choice(200_000_000, size=count, replace=False)  # 1... or 2...
+    out = []
+    for base in bases:
+        digits = [int(c) for c in "80840" + str(int(base))]
+        total = 0
+        for position, digit in enumerate(reversed(digits)):
+            if position % 2 == 0:  # doubled: the check digit will sit to their right
+                digit *= 2
+                digit -= 9 if digit > 9 else 0
+            total += digit
+        out.append(f"{int(base)}{(10 - total % 10) % 10}")
+    return np.array(out)
+
+
+def _titles(
+    config: HospitalConfig, role: np.ndarray, dba: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each employee's title in the configured vocabulary (one drawn per person)."""
+    words = vocabulary(config.vocabulary_name)
+    rng = np.random.default_rng([config.seed, _VARIATION_STREAM + 2])
+    keys = np.array([code for code, _, _ in ROLES], dtype=object)[role]
+    keys[dba] = "dba"
+    codes = np.empty(len(role), dtype=object)
+    shown = np.empty(len(role), dtype=object)
+    pick = rng.integers(0, 1 << 30, len(role))
+    for i, key in enumerate(keys):
+        titles = words.roles[str(key)]
+        title = titles[int(pick[i]) % len(titles)]
+        codes[i], shown[i] = title.code, title.display
+    return codes.astype(str), shown.astype(str)
 
 
 def _roles(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -211,10 +282,15 @@ def make_workforce(
     birth[is_patient] = patients.birth_day[chosen]
     house = np.where(is_patient, patients.house_number[donor], rng.integers(1, 400, n))
     stations = _workstations(department, rng)
+    behaviour = config.behaviour_in_force
+    variation = np.random.default_rng([config.seed, _VARIATION_STREAM + 3])
+    float_pool = (role == NURSE) & (variation.random(n) < behaviour.float_pool_share)
+    dba = (role == IT) & (np.arange(n) % 2 == 0)
+    title_code, title = _titles(config, role, dba)
     workforce = Workforce(
         ids=np.char.add("emp-", np.char.zfill(np.arange(1, n + 1).astype(str), 6)),
         role=role,
-        dba=(role == IT) & (np.arange(n) % 2 == 0),
+        dba=dba,
         department=department,
         night_shift=night,
         hire_day=hire_day,
@@ -230,6 +306,10 @@ def make_workforce(
         state=patients.state[donor],
         postal_code=patients.postal_code[donor],
         workstations=stations[1],
+        title_code=title_code,
+        title=title,
+        float_pool=float_pool,
+        npi=npi_numbers(n, config.seed),
     )
     return workforce, stations[0]
 

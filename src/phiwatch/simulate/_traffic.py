@@ -133,6 +133,7 @@ def day_traffic(
     encounters: Encounters,
     workforce: Workforce,
     rng: np.random.Generator,
+    unexplained: float = 0.02,
 ) -> Events:
     """The benign events of simulated day ``day`` (offset), whose midnight is ``day_start``."""
     s = _Sessions([], [], [])
@@ -151,12 +152,11 @@ def day_traffic(
         keep = members >= 0
         s.add(members[keep], encounters.patient[rows][keep], "nurse")
     working = rng.random(len(workforce)) < 0.72
-    _cover(s, active, encounters, workforce, working, rng)
-    new = active[starting]
+    _cover(s, active, encounters, workforce, working, rng, unexplained)
+    new = np.flatnonzero(encounters.registration_day == day)
     registrars = np.flatnonzero(working & (workforce.role == REGISTRATION))
     s.add(_random_member(registrars, len(new), rng), encounters.patient[new], "registration")
-    lag = 1 + np.arange(len(encounters)) % 3
-    billed = np.flatnonzero(encounters.end + lag == day)
+    billed = np.flatnonzero(encounters.billing_day == day)
     billers = np.flatnonzero(working & (workforce.role == BILLING))
     s.add(_random_member(billers, len(billed), rng), encounters.patient[billed], "billing")
     dispensed = active[(cls == IMP) | ((cls == EMER) & starting & (rng.random(len(active)) < 0.5))]
@@ -177,11 +177,26 @@ def _cover(
     workforce: Workforce,
     working: np.ndarray,
     rng: np.random.Generator,
+    unexplained: float = 0.02,
 ) -> None:
-    """Colleagues of the same department covering; in the ED some break the glass."""
+    """Colleagues of the same department covering; in the ED some break the glass.
+
+    Float-pool nurses (none unless the behaviour has a pool) cover on any
+    ward, in proportion to their numbers; the roster names them on no team.
+    """
     covers = rng.poisson(0.8, len(active))
     rows = np.repeat(active, covers)
     clinicians = working & np.isin(workforce.role, (PHYSICIAN, NURSE))
+    floats = np.flatnonzero(clinicians & workforce.float_pool)
+    if len(floats):
+        by_float = rng.random(len(rows)) < len(floats) / max(1, int(clinicians.sum()))
+        s.add(
+            _random_member(floats, int(by_float.sum()), rng),
+            encounters.patient[rows[by_float]],
+            "nurse",
+        )
+        rows = rows[~by_float]
+        clinicians = clinicians & ~workforce.float_pool
     ed = DEPT_INDEX["ED"]
     for d in np.unique(encounters.department[rows]):
         here = rows[encounters.department[rows] == d]
@@ -193,7 +208,7 @@ def _cover(
         s.add(users[~glass], encounters.patient[here][~glass], "nurse")
         s.add(users[glass], encounters.patient[here][glass], "break_glass")
     # consults and look-ups the roster cannot explain: about two in a hundred covering sessions
-    consults = max(0, int(len(rows) * 0.02))
+    consults = max(0, int(len(rows) * unexplained))
     pool = np.flatnonzero(clinicians & (workforce.role == PHYSICIAN))
     patients = encounters.patient[rng.integers(0, len(encounters), consults)]
     if len(pool):

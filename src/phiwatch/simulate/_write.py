@@ -18,9 +18,12 @@ import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 
 from phiwatch.simulate._attacks import FOREIGN_ADDRESS, FOREIGN_WORKSTATION, Incident
 from phiwatch.simulate._care import AMB, CLASS_CODES, Encounters
-from phiwatch.simulate._catalogue import ACTIVITIES, DEPARTMENTS, ROLES
+from phiwatch.simulate._catalogue import ACTIVITIES, DEPARTMENTS
 from phiwatch.simulate._population import NEVER, Patients, Workforce, Workstations
 from phiwatch.simulate._traffic import DAY, Events
+from phiwatch.simulate._vocabulary import VOCABULARIES, Vocabulary
+
+NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
 
 _DROP_NULLS = (
     "regexp_replace(regexp_replace({json}, '\"[A-Za-z]+\":null,', '', 'g'), "
@@ -54,19 +57,32 @@ class Writer:
         patients: Patients,
         workforce: Workforce,
         stations: Workstations,
+        *,
+        vocabulary: Vocabulary = VOCABULARIES["sim"],
+        npi: bool = False,
     ) -> None:
         self.out = out
         self.formats = formats
+        self.vocabulary = vocabulary
+        self.npi = npi
+        codes, names = self.department_words()
+        float_code, float_name = vocabulary.float_pool
+        self.user_department = np.where(
+            workforce.float_pool, float_name, names[workforce.department]
+        ).astype(str)
+        self.user_department_code = np.where(
+            workforce.float_pool, float_code, codes[workforce.department]
+        ).astype(str)
         self.connection = duckdb.connect()
         self.connection.execute("SET enable_progress_bar = false")
         self.connection.execute("SET TimeZone = 'UTC'")
-        dept_names = np.array([d.name for d in DEPARTMENTS])
         self._register(
             "users",
             {
                 "u": np.arange(len(workforce)),
                 "user_id": workforce.ids,
-                "department": dept_names[workforce.department],
+                "department": self.user_department,
+                "npi": workforce.npi,
             },
         )
         self._register("patients", {"p": np.arange(len(patients)), "patient_id": patients.ids})
@@ -89,6 +105,14 @@ class Writer:
         )
         self.next_event = 1
         (out / "events").mkdir(parents=True, exist_ok=True)
+
+    def department_words(self) -> tuple[np.ndarray, np.ndarray]:
+        """Department codes and names in the vocabulary, indexed like DEPARTMENTS."""
+        words = self.vocabulary.departments
+        return (
+            np.array([words[d.code][0] for d in DEPARTMENTS]),
+            np.array([words[d.code][1] for d in DEPARTMENTS]),
+        )
 
     def _register(self, name: str, columns: dict[str, np.ndarray]) -> None:
         table = pa.table(
@@ -122,16 +146,22 @@ class Writer:
             }
         )
         self.connection.register("day_arrow", table)
+        who = """'{"reference":"Practitioner/' || user_id || '"}'"""
+        if self.npi:  # the same person named by NPI in every other event
+            who = (
+                f"""CASE WHEN n % 2 = 0 THEN '{{"identifier":{{"system":"{NPI_SYSTEM}","""
+                f""""value":"' || npi || '"}}}}' ELSE {who} END"""
+            )
         self.connection.execute(
-            """
+            f"""
             CREATE OR REPLACE TEMP TABLE day AS
             SELECT 'ae-' || lpad(CAST(n AS VARCHAR), 10, '0') AS event_id,
                    to_timestamp(t) AS recorded, user_id, department, patient_id,
-                   metric, action, subtype, workstation, address, grouped
+                   metric, action, subtype, workstation, address, grouped, {who} AS who
             FROM day_arrow
             JOIN users USING (u) JOIN activities USING (a) JOIN stations USING (w)
             LEFT JOIN patients USING (p)
-            """
+            """  # noqa: S608
         )
         self.connection.unregister("day_arrow")
         name = _day(day_start // DAY)
@@ -175,7 +205,7 @@ class Writer:
             """"code":"rest"},"subtype":[{"system":"http://hl7.org/fhir/restful-interaction","""
             """"code":"' || subtype || '"}],"action":"' || action || '","""
             """"recorded":"' || strftime(recorded, '%Y-%m-%dT%H:%M:%SZ') || '","""
-            """"outcome":"0","agent":[{"who":{"reference":"Practitioner/' || user_id || '"},"""
+            """"outcome":"0","agent":[{"who":' || who || ',"""
             """"requestor":true,"network":{"address":"' || address || '","type":"2"},"""
             """"location":{"display":"' || department || '"}},"""
             """{"who":{"identifier":{"value":"' || workstation || '"}},"requestor":false}],"""
@@ -193,6 +223,7 @@ class Writer:
                            any_value(recorded) AS recorded, any_value(user_id) AS user_id,
                            any_value(address) AS address, any_value(department) AS department,
                            any_value(workstation) AS workstation, count(*) AS n,
+                           any_value(who) AS who,
                            string_agg({entity}, ',' ORDER BY patient_id) AS entities
                     FROM day WHERE grouped GROUP BY event_id
                 )
@@ -227,9 +258,8 @@ class Writer:
             "language": patients.language,
         }
         self._register("ctx_patients", people)
-        dept_codes = np.array([d.code for d in DEPARTMENTS])
-        dept_names = np.array([d.name for d in DEPARTMENTS])
-        role_codes = np.array([r[0] for r in ROLES])
+        dept_codes, dept_names = self.department_words()
+        sim = self.vocabulary.name == "sim"
         staff = {
             "user_id": workforce.ids,
             "family": workforce.family,
@@ -242,9 +272,10 @@ class Writer:
             "city": workforce.city,
             "state": workforce.state,
             "postal_code": workforce.postal_code,
-            "role": np.where(workforce.dba, "dba", role_codes[workforce.role]),
-            "department": dept_names[workforce.department],
-            "department_code": dept_codes[workforce.department],
+            # the CSV roster carries the job title; the Bulk export its code and display
+            "role": workforce.title_code if sim else workforce.title,
+            "department": self.user_department,
+            "department_code": self.user_department_code,
             "hire_date": np.array([_day(d) for d in workforce.hire_day]),
             "end_date": np.array(["" if d >= NEVER else _day(d) for d in workforce.end_day]),
             "patient_id": np.where(
@@ -252,6 +283,11 @@ class Writer:
             ),
         }
         self._register("ctx_staff", staff)
+        # the Bulk export's roster: the same rows with the role code and the NPI
+        self._register(
+            "ctx_staff_bulk", {**staff, "code": workforce.title_code, "npi": workforce.npi}
+        )
+        self.float_pool = bool(workforce.float_pool.any())
         team = encounters.team
         rel = {
             "encounter_id": np.char.add("enc-", np.arange(1, len(encounters) + 1).astype(str)),
@@ -305,43 +341,67 @@ class Writer:
             f"SELECT {_DROP_NULLS.format(json=f'to_json({patient})')} FROM ctx_patients",  # noqa: S608
             folder / "Patient.ndjson",
         )
+        npi_identifier = f"{{'system': '{NPI_SYSTEM}', 'value': npi}}"
+        identifiers = "{'system': 'urn:sim:employee', 'value': user_id}"
+        if self.npi:
+            identifiers += ", " + npi_identifier
         practitioner = f"""{{
             'resourceType': 'Practitioner', 'id': user_id,
-            'identifier': [{{'system': 'urn:sim:employee', 'value': user_id}}],
+            'identifier': [{identifiers}],
             'name': [{{'family': family, 'given': [given]}}],
             'gender': gender, 'birthDate': birth_date,
             'address': {address}
         }}"""
         _lines_copy(
             c,
-            f"SELECT {_DROP_NULLS.format(json=f'to_json({practitioner})')} FROM ctx_staff",  # noqa: S608
+            f"SELECT {_DROP_NULLS.format(json=f'to_json({practitioner})')} "  # noqa: S608
+            "FROM ctx_staff_bulk",
             folder / "Practitioner.ndjson",
         )
-        role = """{
+        system = self.vocabulary.system
+        if self.vocabulary.name == "sim":
+            coding = f"{{'system': '{system}', 'code': role}}"
+            code = f"[{{'coding': [{coding}]}}]"
+        else:  # a code, its display and the title as text, as rosters send them
+            coding = f"{{'system': '{system}', 'code': code, 'display': role}}"
+            code = f"[{{'coding': [{coding}], 'text': role}}]"
+        who = (
+            f"{{'identifier': {npi_identifier}}}"
+            if self.npi
+            else "{'reference': 'Practitioner/' || user_id}"
+        )
+        role = f"""{{
             'resourceType': 'PractitionerRole', 'id': 'role-' || user_id,
             'active': end_date = '',
-            'period': {'start': hire_date, 'end': nullif(end_date, '')},
-            'practitioner': {'reference': 'Practitioner/' || user_id},
-            'organization': {'reference': 'Organization/dept-' || department_code},
-            'code': [{'coding': [{'system': 'urn:sim:role', 'code': role}]}]
-        }"""
+            'period': {{'start': hire_date, 'end': nullif(end_date, '')}},
+            'practitioner': {who},
+            'organization': {{'reference': 'Organization/dept-' || department_code}},
+            'code': {code}
+        }}"""
         _lines_copy(
             c,
-            f"SELECT {_DROP_NULLS.format(json=f'to_json({role})')} FROM ctx_staff",  # noqa: S608
+            f"SELECT {_DROP_NULLS.format(json=f'to_json({role})')} "  # noqa: S608
+            "FROM ctx_staff_bulk",
             folder / "PractitionerRole.ndjson",
         )
+        codes, names = self.department_words()
+        kinds = [d.clinical for d in DEPARTMENTS]
+        if self.float_pool:
+            codes = np.append(codes, self.vocabulary.float_pool[0])
+            names = np.append(names, self.vocabulary.float_pool[1])
+            kinds.append(True)
         orgs = "\n".join(
             json.dumps(
                 {
                     "resourceType": "Organization",
-                    "id": f"dept-{d.code}",
-                    "name": d.name,
+                    "id": f"dept-{code}",
+                    "name": str(name),
                     "type": [
                         {
                             "coding": [
                                 {
                                     "system": "urn:sim:department-kind",
-                                    "code": "clinical" if d.clinical else "service",
+                                    "code": "clinical" if clinical else "service",
                                 }
                             ]
                         }
@@ -349,24 +409,32 @@ class Writer:
                     "partOf": {"reference": "Organization/hospital"},
                 }
             )
-            for d in DEPARTMENTS
+            for code, name, clinical in zip(codes, names, kinds, strict=True)
         )
         hospital = json.dumps(
             {"resourceType": "Organization", "id": "hospital", "name": "Synthetic General"}
         )
         (folder / "Organization.ndjson").write_text(hospital + "\n" + orgs + "\n", "utf-8")
-        encounter = """{
+        attending = "'Practitioner/' || attending"
+        source = "ctx_encounters"
+        if self.npi:  # a conditional reference: the server resolves it by identifier
+            attending = f"'Practitioner?identifier={NPI_SYSTEM}|' || npi"
+            source = (
+                "(SELECT e.*, s.npi FROM ctx_encounters e "
+                "JOIN ctx_staff_bulk s ON s.user_id = e.attending ORDER BY e.encounter_id)"
+            )
+        encounter = f"""{{
             'resourceType': 'Encounter', 'id': encounter_id, 'status': 'finished',
-            'class': {'system': 'http://terminology.hl7.org/CodeSystem/v3-ActCode',
-                      'code': class},
-            'subject': {'reference': 'Patient/' || patient_id},
-            'participant': [{'individual': {'reference': 'Practitioner/' || attending}}],
-            'period': {'start': start, 'end': "end"},
-            'serviceProvider': {'reference': 'Organization/dept-' || department_code}
-        }"""
+            'class': {{'system': 'http://terminology.hl7.org/CodeSystem/v3-ActCode',
+                      'code': class}},
+            'subject': {{'reference': 'Patient/' || patient_id}},
+            'participant': [{{'individual': {{'reference': {attending}}}}}],
+            'period': {{'start': start, 'end': "end"}},
+            'serviceProvider': {{'reference': 'Organization/dept-' || department_code}}
+        }}"""
         _lines_copy(
             c,
-            f"SELECT {_DROP_NULLS.format(json=f'to_json({encounter})')} FROM ctx_encounters",  # noqa: S608
+            f"SELECT {_DROP_NULLS.format(json=f'to_json({encounter})')} FROM {source}",  # noqa: S608
             folder / "Encounter.ndjson",
         )
         appointment = """{
