@@ -84,9 +84,7 @@ class Note:
         if self.text.isascii():
             return list(self.spans)
         return [
-            Span(
-                s.label, len(self.text[: s.start].encode()), len(self.text[: s.end].encode())
-            )
+            Span(s.label, len(self.text[: s.start].encode()), len(self.text[: s.end].encode()))
             for s in self.spans
         ]
 
@@ -125,7 +123,9 @@ def _check_plain(piece: str, where: str, column: int) -> None:
                 if token == _OPEN
                 else "no ']]' outside a label"
             )
-            raise MarkupError(f"{where}, column {column + index + 1}: stray {token!r}; expected {expected}")
+            raise MarkupError(
+                f"{where}, column {column + index + 1}: stray {token!r}; expected {expected}"
+            )
 
 
 def parse_file(path: Path, root: Path = ROOT) -> list[Note]:
