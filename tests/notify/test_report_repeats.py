@@ -20,7 +20,7 @@ def _post(client: TestClient, link: str, words: str | None = None) -> int:
     data = {"csrf_token": token, "verdict": "not_me"}
     if words is not None:
         data["words"] = words
-    return client.post(link, data=data).status_code
+    return int(client.post(link, data=data).status_code)
 
 
 def test_five_posts_make_one_report_and_one_alert(alerted) -> None:  # noqa: F811

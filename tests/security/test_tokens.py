@@ -100,7 +100,7 @@ def _settings_with(store_settings, **changes):
 
 
 def _close_to(moment, expected, slack=timedelta(minutes=1)) -> bool:
-    return abs(moment - expected) < slack
+    return bool(abs(moment - expected) < slack)
 
 
 def test_every_token_expires_by_token_max_days(store, store_settings, alice) -> None:
